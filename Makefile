@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# A laptop runs with DEBUG on unless the environment or .env says otherwise.
+export DEBUG ?= true
+
+.PHONY: run test install migrate demo worker bench messages lint clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+
+demo: migrate
+	$(PY) manage.py demo_data
+
+# Web server and background worker together; Ctrl-C stops both.
+run: demo
+	@echo
+	@echo "  Institute register: http://$(HOST):$(PORT)/   (back-office: http://$(HOST):$(PORT)/admin/)"
+	@$(PY) manage.py demo_data --accounts
+	@echo
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py db_worker & \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+worker: install
+	$(PY) manage.py db_worker
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+# Kazakh and Russian catalogues: extract, then compile (the .mo files are committed).
+messages: install
+	$(PY) manage.py makemessages --locale kk --locale ru --locale en --no-obsolete \
+	  --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(PY) manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

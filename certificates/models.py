@@ -1,0 +1,121 @@
+"""Issued documents (§12, SPEC §7): numbered without gaps, frozen as issued, never deleted."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from courses.rules import DocumentKind
+from listeners.models import Enrollment
+
+
+class DocumentSeries(models.Model):
+    """The last serial used for one document kind in one year: the gapless series (SPEC §7).
+    A number is taken by locking this row inside the transaction that issues the document."""
+
+    kind = models.CharField(_("document kind"), max_length=16, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last_serial = models.PositiveIntegerField(_("last serial"), default=0)
+
+    class Meta:
+        verbose_name = _("number series")
+        verbose_name_plural = _("number series")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "year"], name="one_series_per_kind_and_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.year}: {self.last_serial}"
+
+
+class DocumentStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Document(models.Model):
+    """A certificate, kuälik or diploma as issued: it keeps its own copy of what it certifies
+    (`snapshot`), so later edits to the listener or the programme change nothing here. A
+    mistake is corrected by revoking and issuing anew; a lost one by a duplicate."""
+
+    enrollment = models.ForeignKey(
+        Enrollment, verbose_name=_("enrollment"), on_delete=models.PROTECT, related_name="documents"
+    )
+    kind = models.CharField(_("document kind"), max_length=16, choices=DocumentKind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    serial = models.PositiveIntegerField(_("serial"))
+    number = models.CharField(_("registration number"), max_length=30, unique=True)
+    token = models.CharField(
+        _("verification token"), max_length=64, unique=True, default=new_token, editable=False
+    )
+    snapshot = models.JSONField(_("what it certifies"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.VALID
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    replaces = models.ForeignKey(
+        "self",
+        verbose_name=_("replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issued_at = models.DateTimeField(_("issued"))
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revocation_reason = models.TextField(_("reason for revocation"), blank=True)
+    pdf = models.FileField(_("PDF"), upload_to="documents/%Y/", blank=True)
+    pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-issued_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "year", "serial"], name="document_serial_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=Q(status=DocumentStatus.VALID),
+                name="one_valid_document_per_enrollment",
+                violation_error_message=_("This enrollment already has a valid document."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DocumentStatus.VALID)
+                | (Q(revoked_at__isnull=False) & ~Q(revocation_reason="")),
+                name="revoked_document_has_reason",
+                violation_error_message=_("A revoked document needs the date and the reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,20 @@
+"""Regulation of issued documents (§12, SPEC §2 and §7): their registration numbers.
+
+Each document kind has its own gapless series per calendar year; the number is readable:
+a prefix for the kind, the year and the serial, e.g. «КУ-2026-00017».
+"""
+
+from courses.rules import DocumentKind
+
+# The prefix is the document's Kazakh name shortened, so the kind is seen in the number.
+NUMBER_PREFIX = {
+    DocumentKind.CERTIFICATE: "СТ",  # Сертификат
+    DocumentKind.KUALIK: "КУ",  # Куәлік
+    DocumentKind.DIPLOMA: "ДП",  # Диплом
+}
+SERIAL_DIGITS = 5
+
+
+def registration_number(kind: str, year: int, serial: int) -> str:
+    """The registration number of the `serial`-th document of `kind` issued in `year`."""
+    return f"{NUMBER_PREFIX[kind]}-{year}-{serial:0{SERIAL_DIGITS}d}"

@@ -1,0 +1,289 @@
+"""The institute (§4–§9, §23), where it works, and who works in it."""
+
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from institute import rules
+
+
+def localized(obj: models.Model, base: str) -> str:
+    """The value of `<base>_<language>` for the active language, Kazakh when it is empty."""
+    language = (get_language() or "kk")[:2]
+    for code in (language, "kk", "ru"):
+        value = getattr(obj, f"{base}_{code}", "")
+        if value:
+            return value
+    return ""
+
+
+class Role(models.TextChoices):
+    ADMINISTRATOR = "administrator", _("Administrator")
+    METHODOLOGIST = "methodologist", _("Methodologist")
+    DISTRICT_METHODOLOGIST = "district_methodologist", _("District methodologist (read-only)")
+    LISTENER = "listener", _("Listener")
+
+
+class User(AbstractUser):
+    """A person who signs in. The role decides what they see; a district methodologist (§6)
+    reads the reports of one district and changes nothing."""
+
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.LISTENER)
+    district = models.ForeignKey(
+        "institute.District",
+        verbose_name=_("district"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("Only for a district methodologist: the district they monitor."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.DISTRICT_METHODOLOGIST)
+                | models.Q(district__isnull=False),
+                name="district_methodologist_has_district",
+                violation_error_message=_("A district methodologist needs their district."),
+            ),
+        ]
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.role in {Role.ADMINISTRATOR, Role.METHODOLOGIST}
+
+
+def validate_bin(value: str) -> None:
+    rules.validate_bin(value)
+
+
+class InstituteKind(models.TextChoices):
+    """§6: the kinds of institutions that upgrade and retrain education workers."""
+
+    REPUBLICAN = "republican", _("Republican institute")
+    REGIONAL = "regional", _("Regional institute")
+    UNIVERSITY_FACULTY = "university_faculty", _("University faculty")
+
+
+class Institute(models.Model):
+    """The legal entity (§8) whose head signs orders and documents (§28)."""
+
+    kind = models.CharField(
+        _("kind"), max_length=32, choices=InstituteKind.choices, default=InstituteKind.REGIONAL
+    )
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=300)
+    name_ru = models.CharField(_("name (Russian)"), max_length=300)
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    short_name_kk = models.CharField(_("short name (Kazakh)"), max_length=100, blank=True)
+    short_name_ru = models.CharField(_("short name (Russian)"), max_length=100, blank=True)
+    bin = models.CharField(_("BIN"), max_length=12, unique=True, validators=[validate_bin])
+    licence_number = models.CharField(_("licence number"), max_length=50, blank=True)
+    licence_date = models.DateField(_("licence date"), null=True, blank=True)
+    head_name = models.CharField(_("head's full name"), max_length=200)
+    head_title_kk = models.CharField(_("head's title (Kazakh)"), max_length=200)
+    head_title_ru = models.CharField(_("head's title (Russian)"), max_length=200)
+    city_kk = models.CharField(_("city (Kazakh)"), max_length=100)
+    city_ru = models.CharField(_("city (Russian)"), max_length=100)
+    region = models.ForeignKey(
+        "institute.Region",
+        verbose_name=_("region"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("institute")
+        verbose_name_plural = _("institute")
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+    @classmethod
+    def current(cls) -> "Institute | None":
+        """The institute this installation serves (one per installation)."""
+        return cls.objects.order_by("pk").first()
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class RegionKind(models.TextChoices):
+    REGION = "region", _("Region")
+    CITY = "city", _("City of republican significance")
+
+
+class Region(models.Model):
+    """One of the 17 regions and 3 cities of republican significance (ISO 3166-2:KZ)."""
+
+    code = models.CharField(_("ISO code"), max_length=5, unique=True)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=RegionKind.choices, default=RegionKind.REGION
+    )
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=100)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+
+class DistrictKind(models.TextChoices):
+    DISTRICT = "district", _("District")
+    CITY = "city", _("City")
+    CITY_DISTRICT = "city_district", _("City district")
+
+
+class District(models.Model):
+    """A district or town of a region: the area a methodological office monitors (§6)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="districts"
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=DistrictKind.choices, default=DistrictKind.DISTRICT
+    )
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=100)
+    name_ru = models.CharField(_("name (Russian)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["region__code", "name_ru"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name_ru"], name="district_unique_in_region"),
+        ]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+
+class Branch(models.Model):
+    """A branch of the institute in another town (§6)."""
+
+    institute = models.ForeignKey(
+        Institute, verbose_name=_("institute"), on_delete=models.PROTECT, related_name="branches"
+    )
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=300)
+    name_ru = models.CharField(_("name (Russian)"), max_length=300)
+    district = models.ForeignKey(District, verbose_name=_("district"), on_delete=models.PROTECT)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("branch")
+        verbose_name_plural = _("branches")
+        ordering = ["name_ru"]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+
+class OrganisationKind(models.TextChoices):
+    SCHOOL = "school", _("School")
+    GYMNASIUM = "gymnasium", _("Gymnasium")
+    LYCEUM = "lyceum", _("Lyceum")
+    KINDERGARTEN = "kindergarten", _("Kindergarten")
+    COLLEGE = "college", _("College")
+    UNIVERSITY = "university", _("University")
+    EXTRACURRICULAR = "extracurricular", _("Extracurricular education centre")
+    SPECIAL = "special", _("Special (correctional) school")
+    EDUCATION_OFFICE = "education_office", _("Education department")
+    OTHER = "other", _("Other")
+
+
+class Organisation(models.Model):
+    """An education organisation where listeners work."""
+
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=300)
+    name_ru = models.CharField(_("name (Russian)"), max_length=300)
+    bin = models.CharField(_("BIN"), max_length=12, unique=True, validators=[validate_bin])
+    kind = models.CharField(_("kind"), max_length=32, choices=OrganisationKind.choices)
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="organisations"
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name_ru"]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def name(self) -> str:
+        return localized(self, "name")
+
+
+class Field(models.Model):
+    """A field of study with its university norm of students per teacher (§23)."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name_kk = models.CharField(_("name (Kazakh)"), max_length=200)
+    name_ru = models.CharField(_("name (Russian)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    university_norm = models.DecimalField(
+        _("university norm, students per teacher"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("§23: the institute keeps 25% below this norm."),
+    )
+
+    class Meta:
+        verbose_name = _("field")
+        verbose_name_plural = _("fields")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return localized(self, "name")
+
+    @property
+    def staffing_limit(self) -> Decimal:
+        return rules.staffing_limit(self.university_norm)
+
+
+class Teacher(models.Model):
+    """A member of the teaching staff (§23–§27)."""
+
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    field = models.ForeignKey(
+        Field, verbose_name=_("field"), on_delete=models.PROTECT, related_name="teachers"
+    )
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    academic_degree = models.CharField(_("academic degree"), max_length=100, blank=True)
+    branch = models.ForeignKey(
+        Branch, verbose_name=_("branch"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    user = models.OneToOneField(
+        User, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)

@@ -1,0 +1,506 @@
+"""Listeners (§14–§22): the people, their enrollments, the head's orders and the history."""
+
+import datetime
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from courses.models import Intake
+from courses.rules import ProgrammeKind
+from institute.models import Organisation
+from listeners import rules
+from listeners.rules import (
+    EnrollmentState,
+    ExpulsionGround,
+    OrderKind,
+    Sex,
+    UpgradeStatus,
+)
+
+
+class ListenerQuerySet(models.QuerySet):
+    def with_upgrade_status(self, *, on: datetime.date) -> "ListenerQuerySet":
+        """Annotate each listener with the five-year rule (SPEC §3) as it stands on `on`.
+
+        `last_upgrade`: the latest counting completion (an upgrade studied with interruption
+        from work, completed here or confirmed from elsewhere); `upgrade_basis`: that date or,
+        with none, the start of employment in education; `upgrade_status`: an UpgradeStatus.
+        One query: the five years are turned into constant dates in Python (rules), so the
+        database only compares dates.
+        """
+        here = (
+            Enrollment.objects.filter(
+                listener=OuterRef("pk"),
+                state=EnrollmentState.COMPLETED,
+                with_work_interruption=True,
+                intake__programme__kind=ProgrammeKind.UPGRADE,
+            )
+            .order_by()
+            .values("listener")
+            .annotate(last=Max("completed_on"))
+            .values("last")
+        )
+        elsewhere = (
+            ExternalUpgrade.objects.counting()
+            .filter(listener=OuterRef("pk"))
+            .order_by()
+            .values("listener")
+            .annotate(last=Max("completed_on"))
+            .values("last")
+        )
+        overdue_up_to, due_soon_up_to = rules.status_thresholds(on)
+        date_field = models.DateField()
+        here_sq = Subquery(here, output_field=date_field)
+        elsewhere_sq = Subquery(elsewhere, output_field=date_field)
+        return self.annotate(
+            # GREATEST is NULL on SQLite when one side is NULL: coalesce each side with the other.
+            last_upgrade=Greatest(
+                Coalesce(here_sq, elsewhere_sq),
+                Coalesce(elsewhere_sq, here_sq),
+                output_field=date_field,
+            ),
+        ).annotate(
+            upgrade_basis=Coalesce(
+                F("last_upgrade"), F("employment_start"), output_field=date_field
+            ),
+            upgrade_status=Case(
+                When(upgrade_basis__isnull=True, then=Value(UpgradeStatus.NO_RECORD)),
+                When(upgrade_basis__lte=overdue_up_to, then=Value(UpgradeStatus.OVERDUE)),
+                When(upgrade_basis__lte=due_soon_up_to, then=Value(UpgradeStatus.DUE_SOON)),
+                default=Value(UpgradeStatus.COMPLIANT),
+                output_field=models.CharField(),
+            ),
+        )
+
+
+class Listener(models.Model):
+    """One person, one record, whatever the number of courses (SPEC §4)."""
+
+    iin = models.CharField(
+        _("IIN"),
+        max_length=12,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text=_(
+            "12 digits. A foreign citizen without an IIN gives passport and citizenship (§16)."
+        ),
+    )
+    passport_number = models.CharField(_("passport number"), max_length=30, blank=True)
+    citizenship = models.CharField(
+        _("citizenship"),
+        max_length=2,
+        default="KZ",
+        help_text=_("ISO 3166 country code, e.g. KZ, RU, UZ."),
+    )
+    last_name = models.CharField(_("last name"), max_length=100)
+    first_name = models.CharField(_("first name"), max_length=100)
+    patronymic = models.CharField(_("patronymic"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="listeners",
+    )
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    subject = models.CharField(_("subject taught"), max_length=200, blank=True)
+    employment_start = models.DateField(
+        _("start of employment in education"), null=True, blank=True
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="listener",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ListenerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("listener")
+        verbose_name_plural = _("listeners")
+        ordering = ["last_name", "first_name", "patronymic"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(iin__isnull=False) | (~Q(passport_number="") & ~Q(citizenship="KZ")),
+                name="listener_identified",
+                violation_error_message=_(
+                    "Give the IIN, or for a foreign citizen the passport number and citizenship (§16)."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["citizenship", "passport_number"],
+                condition=~Q(passport_number=""),
+                name="listener_passport_unique",
+                violation_error_message=_("A listener with this passport is already registered."),
+            ),
+        ]
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+    def _derive_from_iin(self) -> None:
+        """Birth date and sex come from the IIN, never typed (GLOSSARY.md)."""
+        if not self.iin:
+            self.iin = None
+            return
+        facts = rules.parse_iin(self.iin)
+        self.iin, self.birth_date, self.sex = facts.iin, facts.birth_date, facts.sex
+
+    def clean(self) -> None:
+        self.citizenship = (self.citizenship or "").upper()
+        self._derive_from_iin()
+        if self.iin is None and not (self.passport_number and self.citizenship != "KZ"):
+            raise rules.RuleViolation(
+                _(
+                    "Give the IIN, or for a foreign citizen the passport number and citizenship (§16)."
+                ),
+                field="iin",
+                code="identity",
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self._derive_from_iin()
+        super().save(*args, **kwargs)
+
+
+class Order(models.Model):
+    """An order of the head (§15, §21, §22), numbered within its year."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=OrderKind.choices)
+    number = models.CharField(_("number"), max_length=20)
+    date = models.DateField(_("date"))
+    year = models.PositiveSmallIntegerField(_("year"), editable=False)
+    intake = models.ForeignKey(
+        Intake,
+        verbose_name=_("intake"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    head_name = models.CharField(_("signed by"), max_length=200)
+    head_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    ground = models.CharField(
+        _("ground"),
+        max_length=16,
+        choices=ExpulsionGround.choices,
+        blank=True,
+        help_text=_("Expulsion orders only (§22)."),
+    )
+    reason = models.TextField(
+        _("reason"), blank=True, help_text=_("Required for an expulsion order (§22).")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "number"],
+                name="order_number_unique_in_year",
+                violation_error_message=_("An order with this number already exists this year."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=OrderKind.EXPULSION) | (~Q(reason="") & ~Q(ground="")),
+                name="expulsion_order_has_reason",
+                violation_error_message=_(
+                    "An expulsion order must state its ground and reason, §22."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("No. %(number)s of %(date)s") % {
+            "number": self.number,
+            "date": self.date.strftime("%d.%m.%Y") if self.date else "",
+        }
+
+    def clean(self) -> None:
+        if self.kind == OrderKind.EXPULSION and not (self.reason.strip() and self.ground):
+            raise rules.RuleViolation(
+                _("An expulsion order must state its ground and reason, §22."), field="reason"
+            )
+
+    def save(self, *args, **kwargs) -> None:
+        self.year = self.date.year
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def next_number(cls, year: int) -> str:
+        """A suggestion for the next order number of the year (numbers stay editable)."""
+        numbers = cls.objects.filter(year=year).values_list("number", flat=True)
+        highest = max((int(n) for n in numbers if n.isdigit()), default=0)
+        return str(highest + 1)
+
+
+class FundingBasis(models.TextChoices):
+    """§14, §17: how the training of one listener is paid for."""
+
+    STATE_ORDER = "state_order", _("State order")
+    CONTRACT_ORGANISATION = "contract_organisation", _("Contract with an organisation")
+    CONTRACT_PERSON = "contract_person", _("Contract with a person")
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def holding_seats(self) -> "EnrollmentQuerySet":
+        return self.filter(state__in=rules.SEAT_HOLDING_STATES)
+
+
+S = EnrollmentState
+
+
+class Enrollment(models.Model):
+    """One listener in one intake. Its state changes only through
+    listeners.services.enrollment_change_state, which checks the transition and writes the
+    history."""
+
+    listener = models.ForeignKey(
+        Listener, verbose_name=_("listener"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    intake = models.ForeignKey(
+        Intake, verbose_name=_("intake"), on_delete=models.PROTECT, related_name="enrollments"
+    )
+    basis = models.CharField(
+        _("funding basis"),
+        max_length=24,
+        choices=FundingBasis.choices,
+        default=FundingBasis.STATE_ORDER,
+    )
+    state_order_reference = models.CharField(_("state order"), max_length=200, blank=True)
+    customer = models.ForeignKey(
+        Organisation,
+        verbose_name=_("customer organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    contract_number = models.CharField(_("contract number"), max_length=50, blank=True)
+    price = models.DecimalField(
+        _("price, tenge"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    with_work_interruption = models.BooleanField(
+        _("with interruption from work"),
+        default=True,
+        help_text=_("Keeps their salary while studying (§20)."),
+    )
+    from_other_town = models.BooleanField(
+        _("from another town"),
+        default=False,
+        help_text=_("Owed travel and per-diem payments (§20)."),
+    )
+    state = models.CharField(
+        _("state"), max_length=16, choices=EnrollmentState.choices, default=S.APPLIED
+    )
+    final_result = models.CharField(_("final result"), max_length=100, blank=True)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    admission_order = models.ForeignKey(
+        Order,
+        verbose_name=_("admission order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expulsion_order = models.ForeignKey(
+        Order,
+        verbose_name=_("expulsion order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    expulsion_reason = models.TextField(_("reason for expulsion"), blank=True)
+    applied_at = models.DateTimeField(_("applied"), default=timezone.now)
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        ordering = ["-applied_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listener", "intake"],
+                name="one_enrollment_per_intake",
+                violation_error_message=_("This listener is already enrolled in this intake."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state__in=[S.ADMITTED, S.COMPLETED, S.FAILED, S.EXPELLED])
+                | Q(admission_order__isnull=False),
+                name="admitted_by_order",
+                violation_error_message=_("Admission is by an order of the head, §15."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=S.EXPELLED)
+                | (Q(expulsion_order__isnull=False) & ~Q(expulsion_reason="")),
+                name="expelled_by_order_with_reason",
+                violation_error_message=_(
+                    "Expulsion is by an order of the head with a reason, §22."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=S.COMPLETED) | Q(completed_on__isnull=False),
+                name="completed_has_date",
+                violation_error_message=_("A completed enrollment needs its completion date."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(basis=FundingBasis.CONTRACT_ORGANISATION) | Q(customer__isnull=False),
+                name="organisation_contract_has_customer",
+                violation_error_message=_(
+                    "A contract with an organisation names the organisation, §14."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["intake", "state"]),
+            models.Index(fields=["listener", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.listener} · {self.intake}"
+
+    def clean(self) -> None:
+        if self.basis == FundingBasis.CONTRACT_ORGANISATION and not self.customer_id:
+            raise rules.RuleViolation(
+                _("A contract with an organisation names the organisation, §14."), field="customer"
+            )
+
+
+class EnrollmentTransition(models.Model):
+    """The state history of an enrollment (SPEC §4): who, when, from, to, why. Never deleted."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="transitions",
+    )
+    from_state = models.CharField(
+        _("from"), max_length=16, choices=EnrollmentState.choices, blank=True
+    )
+    to_state = models.CharField(_("to"), max_length=16, choices=EnrollmentState.choices)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transitions",
+    )
+
+    class Meta:
+        verbose_name = _("state change")
+        verbose_name_plural = _("state changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_from_state_display() or '—'} → {self.get_to_state_display()}"
+
+
+class ExternalUpgradeQuerySet(models.QuerySet):
+    def counting(self) -> "ExternalUpgradeQuerySet":
+        """Upgrades from elsewhere that count for the five-year rule (SPEC §3)."""
+        return self.filter(
+            confirmed_at__isnull=False,
+            kind=ProgrammeKind.UPGRADE,
+            with_work_interruption=True,
+        )
+
+
+class ExternalUpgrade(models.Model):
+    """An upgrade completed at another institution, recorded from its document (SPEC §3)."""
+
+    listener = models.ForeignKey(
+        Listener,
+        verbose_name=_("listener"),
+        on_delete=models.PROTECT,
+        related_name="external_upgrades",
+    )
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=ProgrammeKind.choices, default=ProgrammeKind.UPGRADE
+    )
+    issuer = models.CharField(_("issued by"), max_length=300)
+    document_number = models.CharField(_("document number"), max_length=50)
+    completed_on = models.DateField(_("date of the document"))
+    hours = models.PositiveIntegerField(_("academic hours"))
+    programme_title = models.CharField(_("programme"), max_length=300, blank=True)
+    with_work_interruption = models.BooleanField(_("with interruption from work"), default=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    objects = ExternalUpgradeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("upgrade completed elsewhere")
+        verbose_name_plural = _("upgrades completed elsewhere")
+        ordering = ["-completed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listener", "issuer", "document_number"],
+                name="external_upgrade_unique",
+                violation_error_message=_("This document is already recorded for the listener."),
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0),
+                name="external_upgrade_hours",
+                violation_error_message=_("Give the hours of the course."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} № {self.document_number}"

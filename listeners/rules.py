@@ -1,0 +1,223 @@
+"""Regulation of listeners: identity (IIN), the five-year rule, the enrollment state machine.
+
+Pure functions and constants with their clauses (SPEC §3–§4); no models are imported here.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from institute.rules import RuleViolation, add_months, add_years, check_digit_valid
+
+# --- IIN (GLOSSARY.md) -------------------------------------------------------------------------
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+# Digit 7 of an IIN: century of birth and sex. 0 and 7–9 are not assigned.
+IIN_CENTURY_SEX = {
+    "1": (1800, Sex.MALE),
+    "2": (1800, Sex.FEMALE),
+    "3": (1900, Sex.MALE),
+    "4": (1900, Sex.FEMALE),
+    "5": (2000, Sex.MALE),
+    "6": (2000, Sex.FEMALE),
+}
+
+
+@dataclass(frozen=True)
+class IINFacts:
+    iin: str
+    birth_date: datetime.date
+    sex: str
+
+
+def parse_iin(value: str) -> IINFacts:
+    """Check an IIN (§4 of SPEC, GLOSSARY.md) and return the birth date and sex it encodes.
+
+    Refused, with the reason: not 12 digits, digit 7 unassigned, no such date, wrong check
+    digit. A number can pass the checksum and still be void (digit 7 of 7, month 13).
+    """
+    value = (value or "").strip()
+    if len(value) != 12 or not value.isascii() or not value.isdigit():
+        raise RuleViolation(_("An IIN must be exactly 12 digits."), field="iin", code="format")
+    century_sex = IIN_CENTURY_SEX.get(value[6])
+    if century_sex is None:
+        raise RuleViolation(
+            _("IIN %(iin)s: digit 7 gives the century and sex and must be 1 to 6, not %(d)s."),
+            field="iin",
+            code="century",
+            params={"iin": value, "d": value[6]},
+        )
+    century, sex = century_sex
+    try:
+        birth = datetime.date(century + int(value[0:2]), int(value[2:4]), int(value[4:6]))
+    except ValueError:
+        raise RuleViolation(
+            _("IIN %(iin)s: the first six digits are not a real date of birth (YYMMDD)."),
+            field="iin",
+            code="date",
+            params={"iin": value},
+        ) from None
+    if not check_digit_valid(value):
+        raise RuleViolation(
+            _("IIN %(iin)s has a wrong check digit: it was probably mistyped."),
+            field="iin",
+            code="checksum",
+            params={"iin": value},
+        )
+    return IINFacts(iin=value, birth_date=birth, sex=sex)
+
+
+# --- the five-year rule, §10.1 and SPEC §3 -------------------------------------------------------
+
+UPGRADE_PERIOD_YEARS = 5  # §10.1: at least once every five years
+DUE_SOON_MONTHS = 12  # SPEC §3: "due soon" is due within 12 months
+
+
+class UpgradeStatus(models.TextChoices):
+    OVERDUE = "overdue", _("Overdue")
+    DUE_SOON = "due_soon", _("Due within 12 months")
+    COMPLIANT = "compliant", _("Up to date")
+    NO_RECORD = "no_record", _("No record")
+
+
+def upgrade_due_date(
+    last_counting_completion: datetime.date | None, employment_start: datetime.date | None
+) -> datetime.date | None:
+    """SPEC §3: five years after the last counting upgrade, or after the start of employment
+    in education when there is none; None when neither is known."""
+    basis = last_counting_completion or employment_start
+    return add_years(basis, UPGRADE_PERIOD_YEARS) if basis else None
+
+
+def upgrade_status(due: datetime.date | None, on: datetime.date) -> str:
+    """SPEC §3: overdue once the due date has passed; due soon within 12 months; else compliant."""
+    if due is None:
+        return UpgradeStatus.NO_RECORD
+    if due < on:
+        return UpgradeStatus.OVERDUE
+    if due <= add_months(on, DUE_SOON_MONTHS):
+        return UpgradeStatus.DUE_SOON
+    return UpgradeStatus.COMPLIANT
+
+
+def latest_basis_with_due_before(limit: datetime.date) -> datetime.date:
+    """The latest basis date whose due date falls strictly before `limit`.
+
+    add_years is non-decreasing, so "due < limit" is the same as "basis <= this date": a
+    database can then compare a stored date with a constant instead of adding years itself
+    (29 February handled once, here).
+    """
+    candidate = add_years(limit, -UPGRADE_PERIOD_YEARS) + datetime.timedelta(days=2)
+    while add_years(candidate, UPGRADE_PERIOD_YEARS) >= limit:
+        candidate -= datetime.timedelta(days=1)
+    return candidate
+
+
+def status_thresholds(on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """(overdue_up_to, due_soon_up_to): a basis on or before the first is overdue on `on`, one
+    on or before the second (and after the first) is due soon. Used by the SQL annotation."""
+    overdue_up_to = latest_basis_with_due_before(on)
+    due_soon_up_to = latest_basis_with_due_before(
+        add_months(on, DUE_SOON_MONTHS) + datetime.timedelta(days=1)
+    )
+    return overdue_up_to, due_soon_up_to
+
+
+# --- enrollments, §14–§22 and SPEC §4 ------------------------------------------------------------
+
+
+class EnrollmentState(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    ADMITTED = "admitted", _("Admitted")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    EXPELLED = "expelled", _("Expelled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REJECTED = "rejected", _("Rejected")
+
+
+S = EnrollmentState
+# SPEC §4: applied → admitted (admission order) → completed | failed (commission, §21) |
+# expelled (expulsion order with reason, §22) | withdrawn (own request); applied → waitlisted
+# (intake full) → admitted or rejected. An applicant may also withdraw before admission.
+ENROLLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.APPLIED: frozenset({S.ADMITTED, S.WAITLISTED, S.REJECTED, S.WITHDRAWN}),
+    S.WAITLISTED: frozenset({S.ADMITTED, S.REJECTED, S.WITHDRAWN}),
+    S.ADMITTED: frozenset({S.COMPLETED, S.FAILED, S.EXPELLED, S.WITHDRAWN}),
+    S.COMPLETED: frozenset(),
+    S.FAILED: frozenset(),
+    S.EXPELLED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.REJECTED: frozenset(),
+}
+FINAL_STATES = frozenset(s for s, targets in ENROLLMENT_TRANSITIONS.items() if not targets)
+# States that hold a seat of the intake.
+SEAT_HOLDING_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED})
+
+
+class OrderKind(models.TextChoices):
+    """Orders of the head (§15, §21, §22)."""
+
+    ADMISSION = "admission", _("Admission order")
+    EXPULSION = "expulsion", _("Expulsion order")
+    COMPLETION = "completion", _("Completion order")
+    COMMISSION = "commission", _("Commission order")
+
+
+# The order a transition must be made by: admission §15, expulsion §22.
+TRANSITION_ORDER_KIND = {
+    S.ADMITTED: OrderKind.ADMISSION,
+    S.EXPELLED: OrderKind.EXPULSION,
+}
+
+
+class ExpulsionGround(models.TextChoices):
+    """§22: the two grounds for expelling a listener."""
+
+    CURRICULUM = "curriculum", _("Failure to fulfil the curriculum")
+    DISCIPLINE = "discipline", _("Gross breach of the internal rules")
+
+
+def check_transition(
+    current: str,
+    target: str,
+    *,
+    order_kind: str | None = None,
+    reason: str = "",
+) -> None:
+    """Refuse a change of an enrollment's state that SPEC §4 does not allow, saying why."""
+    labels = dict(EnrollmentState.choices)
+    if target not in labels:
+        raise RuleViolation(
+            _("Unknown enrollment state: %(s)s."),
+            field="state",
+            code="unknown_state",
+            params={"s": target},
+        )
+    if target not in ENROLLMENT_TRANSITIONS.get(current, frozenset()):
+        raise RuleViolation(
+            _("An enrollment cannot go from “%(from)s” to “%(to)s” (SPEC §4)."),
+            field="state",
+            code="illegal_transition",
+            params={"from": labels.get(current, current), "to": labels[target]},
+        )
+    needed = TRANSITION_ORDER_KIND.get(target)
+    if needed and order_kind != needed:
+        raise RuleViolation(
+            _("“%(to)s” is made by an order of the head: %(order)s (§15, §22)."),
+            field="state",
+            code="order_required",
+            params={"to": labels[target], "order": OrderKind(needed).label},
+        )
+    if target == S.EXPELLED and not reason.strip():
+        raise RuleViolation(
+            _("An expulsion must state its reason, §22."), field="state", code="reason_required"
+        )

@@ -1,0 +1,142 @@
+"""Shared fixtures: the personas (an administrator, a methodologist, a district
+methodologist, two listeners) and small factory functions for the domain."""
+
+import datetime
+import itertools
+
+import pytest
+
+from courses.models import Intake, Programme
+from courses.rules import ProgrammeKind
+from institute.models import District, Organisation, Region, Role, User
+from institute.rules import kz_check_digit
+from listeners.models import Listener, Order
+from listeners.rules import OrderKind
+
+_serial = itertools.count(1)
+
+
+def make_iin(birth: datetime.date = datetime.date(1985, 3, 14), *, female: bool = False) -> str:
+    """A valid IIN for `birth` with a fresh serial (skipping serials with no check digit)."""
+    century = {1800: 1, 1900: 3, 2000: 5}[birth.year // 100 * 100] + (1 if female else 0)
+    while True:
+        head = f"{birth:%y%m%d}{century}{next(_serial) % 10000:04d}"
+        digit = kz_check_digit(head)
+        if digit is not None:
+            return f"{head}{digit}"
+
+
+def make_bin() -> str:
+    while True:
+        head = f"0405400{next(_serial) % 10000:04d}"
+        digit = kz_check_digit(head)
+        if digit is not None:
+            return f"{head}{digit}"
+
+
+@pytest.fixture
+def region(db) -> Region:
+    return Region.objects.create(
+        code="KZ-55",
+        name_kk="Павлодар облысы",
+        name_ru="Павлодарская область",
+        name_en="Pavlodar Region",
+    )
+
+
+@pytest.fixture
+def district(region) -> District:
+    return District.objects.create(
+        region=region, name_kk="Ертіс ауданы", name_ru="Иртышский район", name_en="Irtysh District"
+    )
+
+
+@pytest.fixture
+def organisation(district) -> Organisation:
+    return Organisation.objects.create(
+        name_kk="№1 мектеп", name_ru="Школа №1", bin=make_bin(), kind="school", district=district
+    )
+
+
+def make_user(role: str, username: str, **extra) -> User:
+    return User.objects.create_user(
+        username=username,
+        password="pass-12345-word",
+        role=role,
+        is_staff=role != Role.LISTENER,
+        **extra,
+    )
+
+
+@pytest.fixture
+def administrator(db) -> User:
+    return make_user(Role.ADMINISTRATOR, "admin", is_superuser=True)
+
+
+@pytest.fixture
+def methodologist(db) -> User:
+    return make_user(Role.METHODOLOGIST, "methodologist")
+
+
+@pytest.fixture
+def district_methodologist(district) -> User:
+    return make_user(Role.DISTRICT_METHODOLOGIST, "district", district=district)
+
+
+def make_listener(organisation: Organisation | None = None, **fields) -> Listener:
+    fields.setdefault("iin", make_iin())
+    fields.setdefault("last_name", "Ахметова")
+    fields.setdefault("first_name", "Әлия")
+    return Listener.objects.create(organisation=organisation, **fields)
+
+
+@pytest.fixture
+def listener(organisation) -> Listener:
+    user = make_user(Role.LISTENER, "listener1")
+    return make_listener(organisation, user=user, last_name="Сұлтанова", first_name="Гүлназ")
+
+
+@pytest.fixture
+def other_listener(organisation) -> Listener:
+    user = make_user(Role.LISTENER, "listener2")
+    return make_listener(organisation, user=user, last_name="Иванов", first_name="Пётр")
+
+
+def make_programme(kind: str = ProgrammeKind.UPGRADE, hours: int = 72, **fields) -> Programme:
+    fields.setdefault("code", f"P-{next(_serial)}")
+    fields.setdefault("title_kk", "Бағдарлама")
+    fields.setdefault("title_ru", "Программа")
+    if kind == ProgrammeKind.INTERNSHIP:
+        fields.setdefault("duration_days", 14)
+    return Programme.objects.create(kind=kind, hours=hours, **fields)
+
+
+def make_intake(programme: Programme | None = None, **fields) -> Intake:
+    programme = programme or make_programme()
+    fields.setdefault("code", f"I-{next(_serial)}")
+    fields.setdefault("start_date", datetime.date(2026, 3, 2))
+    fields.setdefault("end_date", datetime.date(2026, 3, 13))
+    fields.setdefault("state_order_seats", 2)
+    fields.setdefault("contract_seats", 1)
+    fields.setdefault("capacity", fields["state_order_seats"] + fields["contract_seats"])
+    return Intake.objects.create(programme=programme, **fields)
+
+
+def make_order(kind: str = OrderKind.ADMISSION, **fields) -> Order:
+    fields.setdefault("number", str(next(_serial)))
+    fields.setdefault("date", datetime.date(2026, 3, 1))
+    fields.setdefault("head_name", "Қ. Жұмабеков")
+    if kind == OrderKind.EXPULSION:
+        fields.setdefault("ground", "discipline")
+        fields.setdefault("reason", "Gross breach of the internal rules")
+    return Order.objects.create(kind=kind, **fields)
+
+
+@pytest.fixture
+def programme(db) -> Programme:
+    return make_programme()
+
+
+@pytest.fixture
+def intake(programme) -> Intake:
+    return make_intake(programme)

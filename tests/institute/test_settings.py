@@ -1,0 +1,43 @@
+"""Start-up refuses a production configuration that lacks its secrets."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_debug_off_without_secret_key_and_hosts_stops_with_a_clear_message(tmp_path):
+    result = _check({"DEBUG": "false", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert result.returncode != 0
+    assert "SECRET_KEY and ALLOWED_HOSTS must be set" in result.stderr
+
+
+def test_debug_off_with_secret_key_and_hosts_starts(tmp_path):
+    result = _check(
+        {
+            "DEBUG": "false",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "example.kz",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+        }
+    )
+    assert result.returncode == 0, result.stderr
