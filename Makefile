@@ -6,7 +6,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # A laptop runs with DEBUG on unless the environment or .env says otherwise.
-export DEBUG ?= true
+ifeq ($(origin DEBUG),undefined)
+ifeq ($(shell grep -sE '^[[:space:]]*DEBUG[[:space:]]*=' .env),)
+export DEBUG := true
+endif
+endif
 
 .PHONY: run test install migrate demo worker bench messages lint clean
 
@@ -46,8 +50,8 @@ lint: install
 
 # Kazakh and Russian catalogues: extract, then compile (the .mo files are committed).
 messages: install
-	$(PY) manage.py makemessages --locale kk --locale ru --locale en --no-obsolete \
-	  --ignore '.venv/*' --ignore 'staticfiles/*'
+	$(PY) manage.py makemessages --locale kk --locale ru --no-obsolete \
+	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:
