@@ -100,8 +100,13 @@ class Programme(models.Model):
                 violation_error_message=_("A second higher degree needs at least 1440 hours, §11."),
             ),
             models.CheckConstraint(
+                # isnull=False: a CHECK on a NULL comparison is unknown, which passes.
                 condition=~models.Q(kind=ProgrammeKind.INTERNSHIP)
-                | models.Q(duration_days__gte=1, duration_days__lte=rules.INTERNSHIP_MAX_DAYS),
+                | models.Q(
+                    duration_days__isnull=False,
+                    duration_days__gte=1,
+                    duration_days__lte=rules.INTERNSHIP_MAX_DAYS,
+                ),
                 name="internship_length",
                 violation_error_message=_("An internship lasts from a day up to two years, §10.2."),
             ),

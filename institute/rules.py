@@ -144,8 +144,12 @@ def staffing_ratio(listeners_per_year: Decimal | int | float, teachers: int) -> 
 def staffing_within_norm(
     *, listeners_per_year: Decimal | int | float, teachers: int, university_norm: Decimal | int
 ) -> bool:
-    """§23: listeners per teacher ≤ 0.75 × the university norm of the field."""
-    ratio = staffing_ratio(listeners_per_year, teachers)
-    if ratio is None:
+    """§23: listeners per teacher ≤ 0.75 × the university norm of the field.
+
+    Compared exactly: the rounded ratio and limit are for display, and rounding would let a
+    ratio just above the limit pass (9.38 > 0.75 × 12.5 = 9.375, yet both round to 9.38).
+    """
+    if teachers <= 0:
         return listeners_per_year == 0
-    return ratio <= staffing_limit(university_norm)
+    ratio = Decimal(str(listeners_per_year)) / teachers
+    return ratio <= Decimal(str(university_norm)) * STAFFING_NORM_SHARE

@@ -3,15 +3,17 @@ methodologist, two listeners) and small factory functions for the domain."""
 
 import datetime
 import itertools
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 
 from courses.models import Intake, Programme
 from courses.rules import ProgrammeKind
 from institute.models import District, Organisation, Region, Role, User
 from institute.rules import kz_check_digit
-from listeners.models import Listener, Order
-from listeners.rules import OrderKind
+from listeners.models import Enrollment, Listener, Order
+from listeners.rules import EnrollmentState, OrderKind
 
 _serial = itertools.count(1)
 
@@ -140,3 +142,33 @@ def programme(db) -> Programme:
 @pytest.fixture
 def intake(programme) -> Intake:
     return make_intake(programme)
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English, so a test can read what a rule says whatever catalogues exist."""
+    with translation.override("en"):
+        yield
+
+
+ADMITTED_BY_ORDER_STATES = {
+    EnrollmentState.ADMITTED,
+    EnrollmentState.COMPLETED,
+    EnrollmentState.FAILED,
+    EnrollmentState.EXPELLED,
+}
+
+
+def make_enrollment(
+    listener: Listener, intake: Intake, *, state: str = EnrollmentState.APPLIED, **fields
+) -> Enrollment:
+    """An enrollment written straight to the database in `state` (no service, no history),
+    with the orders and dates its state needs; for setting the scene of a test."""
+    if state in ADMITTED_BY_ORDER_STATES:
+        fields.setdefault("admission_order", make_order(OrderKind.ADMISSION, intake=intake))
+    if state == EnrollmentState.COMPLETED:
+        fields.setdefault("completed_on", intake.end_date)
+    if state == EnrollmentState.EXPELLED:
+        fields.setdefault("expulsion_order", make_order(OrderKind.EXPULSION, intake=intake))
+        fields.setdefault("expulsion_reason", fields["expulsion_order"].reason)
+    return Enrollment.objects.create(listener=listener, intake=intake, state=state, **fields)
