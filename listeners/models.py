@@ -396,6 +396,26 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.listener} · {self.intake}"
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remember the stored state: save() refuses a change that bypassed the service.
+        instance._stored_state = instance.__dict__.get("state")
+        return instance
+
+    def save(self, *args, **kwargs) -> None:
+        stored = getattr(self, "_stored_state", None)
+        if stored is not None and stored != self.state and not self._change_recorded:
+            raise rules.RuleViolation(
+                _("An enrollment's state changes only through its order, the commission or "
+                  "the listener's request, so that who and when is recorded (SPEC §4)."),
+                field="state", code="state_bypass",
+            )
+        super().save(*args, **kwargs)
+        self._stored_state, self._change_recorded = self.state, False
+
+    _change_recorded = False
+
     def clean(self) -> None:
         if self.basis == FundingBasis.CONTRACT_ORGANISATION and not self.customer_id:
             raise rules.RuleViolation(

@@ -105,6 +105,7 @@ def enrollment_change_state(
         enrollment.final_result = result
     previous = enrollment.state
     enrollment.state = to
+    enrollment._change_recorded = True  # the transition row is written just below
     enrollment.save()
     EnrollmentTransition.objects.create(
         enrollment=enrollment,

@@ -244,3 +244,13 @@ def test_organisation_contract_without_the_organisation_is_refused_by_the_databa
     with pytest.raises(IntegrityError), transaction.atomic():
         make_enrollment(listener, intake, basis=FundingBasis.CONTRACT_ORGANISATION)
     assert Enrollment.objects.count() == 0
+
+
+def test_a_state_change_that_bypasses_the_service_is_refused(listener, intake, english):
+    enrollment = make_enrollment(listener, intake, state=EnrollmentState.ADMITTED)
+    loaded = Enrollment.objects.get(pk=enrollment.pk)
+    loaded.state = EnrollmentState.COMPLETED
+    with pytest.raises(RuleViolation) as caught:
+        loaded.save()
+    assert "SPEC §4" in str(caught.value)
+    assert Enrollment.objects.get(pk=enrollment.pk).state == EnrollmentState.ADMITTED
