@@ -51,7 +51,8 @@ lint: install
 # Kazakh and Russian catalogues: extract, then compile (the .mo files are committed).
 messages: install
 	$(PY) manage.py makemessages --locale kk --locale ru --no-obsolete \
-	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+	  --ignore '.venv/*' --ignore 'staticfiles/*' --ignore 'tests/*' \
+	  --ignore 'institute/locale'
 	$(PY) manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -258,8 +258,15 @@ class Intake(models.Model):
             raise RuleViolation(_("A cancelled intake needs the reason."), field="cancel_reason")
 
     def save(self, *args, **kwargs) -> None:
+        # The rules are checked on every save, not only in forms (they need no query but the
+        # programme's kind).
         kind = self.programme.kind if self.programme_id else None
         rules.validate_intake_dates(self.start_date, self.end_date, kind=kind)
+        rules.validate_seats(
+            capacity=self.capacity,
+            state_order_seats=self.state_order_seats,
+            contract_seats=self.contract_seats,
+        )
         super().save(*args, **kwargs)
 
     @property

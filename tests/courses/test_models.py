@@ -173,9 +173,10 @@ def test_intake_seats_not_adding_up_to_its_capacity_are_refused_by_full_clean(pr
     }
 
 
-def test_the_database_refuses_intake_seats_not_adding_up_to_its_capacity(programme):
-    with pytest.raises(IntegrityError), transaction.atomic():
+def test_save_refuses_intake_seats_not_adding_up_to_its_capacity(programme, english):
+    with pytest.raises(RuleViolation) as refused:
         make_intake(programme, capacity=25, state_order_seats=20, contract_seats=4)
+    assert "must add up to the capacity (25), §14" in str(refused.value)
     assert Intake.objects.count() == 0
 
 
