@@ -1,1 +1,54 @@
-"""Admin back-office."""
+"""Admin back-office: the register of issued documents and their number series, to read.
+
+A document is never edited or deleted (SPEC §7): a mistake is corrected by revoking it and
+issuing a new one, through the services; the number series only ever grow.
+"""
+
+from django.contrib import admin
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from certificates.models import Document, DocumentSeries
+from listeners.models import Listener
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = ("number", "kind", "year", "status", "listener", "intake", "issued_at")
+    list_filter = ("kind", "year", "status")
+    list_select_related = ("enrollment__listener", "enrollment__intake")
+    date_hierarchy = "issued_at"
+    search_fields = ("number", "enrollment__listener__iin", "enrollment__listener__last_name")
+    fieldsets = (
+        (None, {"fields": ("number", "kind", "year", "serial", "status", "enrollment")}),
+        (_("What it certifies"), {"fields": ("snapshot",)}),
+        (_("Issue"), {"fields": ("issued_by", "issued_at", "pdf", "pdf_sha256")}),
+        (_("Duplicates and corrections"), {"fields": ("duplicate_of", "replaces")}),
+        (_("Revocation"), {"fields": ("revoked_by", "revoked_at", "revocation_reason")}),
+    )
+
+    @admin.display(description=_("listener"), ordering="enrollment__listener__last_name")
+    def listener(self, document: Document) -> Listener:
+        return document.enrollment.listener
+
+    @admin.display(description=_("intake"), ordering="enrollment__intake__code")
+    def intake(self, document: Document) -> str:
+        return str(document.enrollment.intake)
+
+
+@admin.register(DocumentSeries)
+class DocumentSeriesAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "year", "last_serial")
+    list_filter = ("kind", "year")

@@ -1,1 +1,131 @@
-"""Admin back-office."""
+"""Admin back-office: the institute, where listeners work, and who works at the institute.
+
+The site's titles are set here, once, for every app.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from institute import rules
+from institute.models import (
+    Branch,
+    District,
+    Field,
+    Institute,
+    Organisation,
+    Region,
+    Teacher,
+    User,
+)
+
+admin.site.site_header = _("Institute register — back-office")
+admin.site.site_title = _("Institute register")
+admin.site.index_title = _("Back-office")
+
+
+class BinForm(forms.ModelForm):
+    def clean_bin(self) -> str:
+        """The BIN checked by its rule here, so a bad one is refused beside the field.
+
+        The model field's validator raises a RuleViolation that names its field, which
+        Field.run_validators cannot read (it wants a plain list of errors): a field with a
+        form error is not validated by the model again, so it never sees a bad BIN.
+        """
+        try:
+            return rules.validate_bin(self.cleaned_data["bin"])
+        except rules.RuleViolation as error:
+            raise ValidationError(error.messages) from None
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    """Django's user admin with the role, and the district a district methodologist monitors."""
+
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Role"), {"fields": ("role", "district")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Role"), {"classes": ("wide",), "fields": ("role", "district")}),
+    )
+    list_display = ("username", "last_name", "first_name", "role", "district", "is_staff")
+    list_filter = ("role", "is_staff", "is_superuser", "is_active", "groups")
+    list_select_related = ("district",)
+    autocomplete_fields = ("district",)
+
+
+@admin.register(Institute)
+class InstituteAdmin(admin.ModelAdmin):
+    form = BinForm
+    list_display = ("__str__", "kind", "bin", "head_name", "region")
+    list_select_related = ("region",)
+    search_fields = ("name_kk", "name_ru", "bin")
+    autocomplete_fields = ("region",)
+
+
+class DistrictInline(admin.TabularInline):
+    model = District
+    fields = ("kind", "name_kk", "name_ru", "name_en")
+    extra = 0
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_kk", "name_ru", "name_en", "kind")
+    list_filter = ("kind",)
+    search_fields = ("code", "name_kk", "name_ru", "name_en")
+    inlines = (DistrictInline,)
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ("name_kk", "name_ru", "kind", "region")
+    list_filter = ("region", "kind")
+    list_select_related = ("region",)
+    search_fields = ("name_kk", "name_ru", "name_en", "region__name_kk", "region__name_ru")
+    autocomplete_fields = ("region",)
+
+
+@admin.register(Branch)
+class BranchAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "district", "institute")
+    list_select_related = ("district", "institute")
+    search_fields = ("name_kk", "name_ru")
+    autocomplete_fields = ("district",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    form = BinForm
+    list_display = ("name_kk", "name_ru", "bin", "kind", "district", "region")
+    list_filter = ("kind", "district__region", ("district", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("district__region",)
+    search_fields = ("name_kk", "name_ru", "bin")
+    autocomplete_fields = ("district",)
+
+    @admin.display(description=_("region"), ordering="district__region__code")
+    def region(self, organisation: Organisation) -> Region:
+        return organisation.district.region
+
+
+@admin.register(Field)
+class FieldAdmin(admin.ModelAdmin):
+    list_display = ("code", "name_kk", "name_ru", "university_norm", "limit")
+    search_fields = ("code", "name_kk", "name_ru", "name_en")
+
+    @admin.display(description=_("limit, listeners per teacher (§23)"))
+    def limit(self, field: Field) -> str:
+        return str(field.staffing_limit)
+
+
+@admin.register(Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "field", "position", "academic_degree", "branch", "is_active")
+    list_filter = ("is_active", "field", "branch")
+    list_select_related = ("field", "branch")
+    search_fields = ("last_name", "first_name", "patronymic")
+    autocomplete_fields = ("field", "branch", "user")
