@@ -3,13 +3,10 @@
 The site's titles are set here, once, for every app.
 """
 
-from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from institute import rules
 from institute.models import (
     Branch,
     District,
@@ -24,20 +21,6 @@ from institute.models import (
 admin.site.site_header = _("Institute register — back-office")
 admin.site.site_title = _("Institute register")
 admin.site.index_title = _("Back-office")
-
-
-class BinForm(forms.ModelForm):
-    def clean_bin(self) -> str:
-        """The BIN checked by its rule here, so a bad one is refused beside the field.
-
-        The model field's validator raises a RuleViolation that names its field, which
-        Field.run_validators cannot read (it wants a plain list of errors): a field with a
-        form error is not validated by the model again, so it never sees a bad BIN.
-        """
-        try:
-            return rules.validate_bin(self.cleaned_data["bin"])
-        except rules.RuleViolation as error:
-            raise ValidationError(error.messages) from None
 
 
 @admin.register(User)
@@ -60,7 +43,6 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Institute)
 class InstituteAdmin(admin.ModelAdmin):
-    form = BinForm
     list_display = ("__str__", "kind", "bin", "head_name", "region")
     list_select_related = ("region",)
     search_fields = ("name_kk", "name_ru", "bin")
@@ -100,7 +82,6 @@ class BranchAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    form = BinForm
     list_display = ("name_kk", "name_ru", "bin", "kind", "district", "region")
     list_filter = ("kind", "district__region", ("district", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("district__region",)

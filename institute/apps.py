@@ -1,7 +1,44 @@
+import functools
+import re
+
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
+
+
+@functools.lru_cache(maxsize=256)
+def _like_regex(pattern: str, escape: str | None) -> re.Pattern[str]:
+    parts, chars = [], iter(pattern)
+    for char in chars:
+        if escape and char == escape:
+            parts.append(re.escape(next(chars, "")))
+        elif char == "%":
+            parts.append(".*")
+        elif char == "_":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def unicode_like(pattern: str | None, value: object, escape: str | None = None) -> bool | None:
+    """SQL LIKE without regard to letter case for every alphabet, not only ASCII."""
+    if pattern is None or value is None:
+        return None
+    return _like_regex(pattern, escape).fullmatch(str(value)) is not None
+
+
+def _sqlite_unicode_like(sender, connection, **kwargs) -> None:
+    # Housekeeping only: SQLite's own LIKE ignores case for ASCII letters alone, so a search
+    # for «дефектология» would miss «Дефектология» on a laptop (PostgreSQL's ILIKE does not).
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("like", 2, unicode_like, deterministic=True)
+        connection.connection.create_function("like", 3, unicode_like, deterministic=True)
 
 
 class InstituteConfig(AppConfig):
     name = "institute"
     verbose_name = _("Institute")
+
+    def ready(self) -> None:
+        connection_created.connect(_sqlite_unicode_like, dispatch_uid="sqlite_unicode_like")

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
@@ -61,7 +62,11 @@ class User(AbstractUser):
 
 
 def validate_bin(value: str) -> None:
-    rules.validate_bin(value)
+    """The BIN rule as a field validator: field validators raise a plain list of errors."""
+    try:
+        rules.validate_bin(value)
+    except rules.RuleViolation as error:
+        raise ValidationError(error.messages, code="bin") from None
 
 
 class InstituteKind(models.TextChoices):

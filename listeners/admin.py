@@ -130,26 +130,8 @@ class ListenerAdmin(admin.ModelAdmin):
         return UpgradeStatus(status).label if status else self.get_empty_value_display()
 
 
-class OrderForm(forms.ModelForm):
-    def clean(self) -> dict[str, Any]:
-        """Numbers run within a year; the year is derived on saving, so the database's
-        constraint cannot be checked by the model form itself."""
-        cleaned = super().clean()
-        date, number = cleaned.get("date"), cleaned.get("number")
-        if (
-            date
-            and number
-            and Order.objects.filter(year=date.year, number=number)
-            .exclude(pk=self.instance.pk)
-            .exists()
-        ):
-            self.add_error("number", _("An order with this number already exists this year."))
-        return cleaned
-
-
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    form = OrderForm
     list_display = ("number", "date", "kind", "intake", "head_name", "ground")
     list_filter = ("kind", "year")
     list_select_related = ("intake",)

@@ -247,6 +247,13 @@ class Order(models.Model):
         }
 
     def clean(self) -> None:
+        if self.date and self.number:
+            # The year is derived, so a model form cannot check (year, number) by itself.
+            self.year = self.date.year
+            if Order.objects.filter(year=self.year, number=self.number).exclude(pk=self.pk).exists():
+                raise rules.RuleViolation(
+                    _("An order with this number already exists this year."), field="number"
+                )
         if self.kind == OrderKind.EXPULSION and not (self.reason.strip() and self.ground):
             raise rules.RuleViolation(
                 _("An expulsion order must state its ground and reason, §22."), field="reason"
