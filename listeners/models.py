@@ -250,7 +250,11 @@ class Order(models.Model):
         if self.date and self.number:
             # The year is derived, so a model form cannot check (year, number) by itself.
             self.year = self.date.year
-            if Order.objects.filter(year=self.year, number=self.number).exclude(pk=self.pk).exists():
+            if (
+                Order.objects.filter(year=self.year, number=self.number)
+                .exclude(pk=self.pk)
+                .exists()
+            ):
                 raise rules.RuleViolation(
                     _("An order with this number already exists this year."), field="number"
                 )
@@ -414,9 +418,12 @@ class Enrollment(models.Model):
         stored = getattr(self, "_stored_state", None)
         if stored is not None and stored != self.state and not self._change_recorded:
             raise rules.RuleViolation(
-                _("An enrollment's state changes only through its order, the commission or "
-                  "the listener's request, so that who and when is recorded (SPEC §4)."),
-                field="state", code="state_bypass",
+                _(
+                    "An enrollment's state changes only through its order, the commission or "
+                    "the listener's request, so that who and when is recorded (SPEC §4)."
+                ),
+                field="state",
+                code="state_bypass",
             )
         super().save(*args, **kwargs)
         self._stored_state, self._change_recorded = self.state, False
