@@ -709,8 +709,9 @@ def build_programmes() -> list[ProgrammePlan]:
 
 
 def intake_count(listeners: int) -> int:
-    """About 120 intakes for 5,000 listeners, in proportion beyond (at least 40)."""
-    return max(40, round(120 * listeners / 5000))
+    """About 120 intakes for the default 12,000 enrollments, in proportion to the expected
+    enrollments beyond (at least 40), so an intake keeps a realistic size at any scale."""
+    return max(40, round(120 * expected_enrollments(listeners) / 12_000))
 
 
 def intake_length(programme: ProgrammePlan) -> datetime.timedelta:
@@ -934,18 +935,42 @@ KIND_WEIGHT = {
 }
 # How many intakes one person attends: about 2.4 on average.
 ENROLLMENTS_PER_LISTENER = [(1, 27), (2, 31), (3, 24), (4, 11), (5, 7)]
+# Beyond the default size the data set is for load tests (100,000 listeners must come with
+# about 1,000,000 enrollments): the people past the first 5,000 attend about ten intakes.
+LOAD_TEST_FROM = 5_000
+LOAD_TEST_ENROLLMENTS_PER_LISTENER = [(8, 20), (9, 20), (10, 20), (11, 20), (12, 20)]
+
+
+def _mean(distribution: list[tuple[int, int]]) -> float:
+    return sum(v * w for v, w in distribution) / sum(w for _v, w in distribution)
+
+
+def expected_enrollments(listeners: int) -> float:
+    """About 2.4 per person up to 5,000 people, about 10 per person beyond."""
+    regular = min(listeners, LOAD_TEST_FROM)
+    return regular * _mean(ENROLLMENTS_PER_LISTENER) + (listeners - regular) * _mean(
+        LOAD_TEST_ENROLLMENTS_PER_LISTENER
+    )
+
+
 GRADES = ["5 (өте жақсы)", "4 (жақсы)", "3 (қанағаттанарлық)"]
 
 
 def _deal(
     rng: random.Random, listeners: int, intakes: list[IntakePlan], programmes: list[ProgrammePlan]
 ) -> list[list[int]]:
-    """The listeners of each intake: every person in one to five intakes, never twice in one."""
-    values = [v for v, _w in ENROLLMENTS_PER_LISTENER]
-    weights = [w for _v, w in ENROLLMENTS_PER_LISTENER]
+    """The listeners of each intake: every person in one to five intakes (eight to twelve in a
+    load-test data set), never twice in one."""
     deck = []
-    for person, times in enumerate(rng.choices(values, weights, k=listeners)):
-        deck.extend([person] * times)
+    regular = min(listeners, LOAD_TEST_FROM)
+    for first, count, distribution in (
+        (0, regular, ENROLLMENTS_PER_LISTENER),
+        (regular, listeners - regular, LOAD_TEST_ENROLLMENTS_PER_LISTENER),
+    ):
+        values = [v for v, _w in distribution]
+        weights = [w for _v, w in distribution]
+        for person, times in enumerate(rng.choices(values, weights, k=count), start=first):
+            deck.extend([person] * times)
     rng.shuffle(deck)
     intake_weights = [
         STATUS_WEIGHT[i.status] * KIND_WEIGHT[programmes[i.programme].kind] * rng.uniform(0.6, 1.4)
@@ -1262,7 +1287,7 @@ def _account_listener(
 
 
 def build_plan(listeners: int) -> Plan:
-    """The whole demo data set for `listeners` people (about 2.4 enrollments each)."""
+    """The whole demo data set for `listeners` people (see expected_enrollments)."""
     organisations = build_organisations(organisation_count(listeners), {institute_bin()})
     teachers = build_teachers(teacher_count(listeners))
     programmes = build_programmes()
