@@ -14,6 +14,11 @@ endif
 
 .PHONY: run test install migrate demo worker bench messages lint clean
 
+# `make bench` loads the demo data into its own database (a throwaway SQLite file unless
+# BENCH_DATABASE_URL names another) and prints timings; BENCH_LISTENERS scales it.
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/bench.sqlite3
+BENCH_LISTENERS ?= 5000
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -37,6 +42,10 @@ run: demo
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
+
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --listeners $(BENCH_LISTENERS)
 
 worker: install
 	$(PY) manage.py db_worker
