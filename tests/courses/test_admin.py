@@ -4,6 +4,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,7 +19,7 @@ from tests.conftest import make_intake, make_programme
 def back_office(client: Client, administrator) -> Client:
     """The administrator signed in to the back-office, reading it in English."""
     client.force_login(administrator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # as the language switch sets it
     return client
 
 

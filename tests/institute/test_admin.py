@@ -3,6 +3,7 @@ the institute's own catalogues: users with their role, organisations with their 
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
@@ -20,7 +21,7 @@ INLINE_ONLY = {CommissionMember}
 def back_office(client: Client, administrator) -> Client:
     """The administrator signed in to the back-office, reading it in English."""
     client.force_login(administrator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # as the language switch sets it
     return client
 
 

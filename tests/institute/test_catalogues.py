@@ -25,8 +25,9 @@ pytestmark = pytest.mark.skipif(
 
 
 def _entries(po: Path, *flags: str) -> str:
-    out = subprocess.run(["msgattrib", *flags, "--no-obsolete", str(po)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["msgattrib", *flags, "--no-obsolete", str(po)], capture_output=True, text=True, check=True
+    ).stdout
     # msgattrib prints the header entry whenever anything else is printed; the header alone
     # means nothing matched.
     return "\n".join(line for line in out.splitlines() if line.startswith("msgid "))
@@ -36,8 +37,11 @@ def _entries(po: Path, *flags: str) -> str:
 def extracted(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("messages")
     for name in SOURCES:
-        shutil.copytree(ROOT / name, work / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "locale", "migrations"))
+        shutil.copytree(
+            ROOT / name,
+            work / name,
+            ignore=shutil.ignore_patterns("__pycache__", "locale", "migrations"),
+        )
     shutil.copytree(ROOT / "locale", work / "locale")
     cwd = Path.cwd()
     try:

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django import forms
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 from django.test import Client
@@ -31,7 +32,7 @@ from tests.conftest import make_bin, make_iin, make_intake, make_listener, make_
 def back_office(client: Client, administrator) -> Client:
     """The administrator signed in to the back-office, reading it in English."""
     client.force_login(administrator)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # as the language switch sets it
     return client
 
 

@@ -59,9 +59,7 @@ class Command(BaseCommand):
         cases = [
             (
                 "five-year status, counts over all listeners",
-                lambda: list(
-                    annotated.order_by().values("upgrade_status").annotate(n=Count("pk"))
-                ),
+                lambda: list(annotated.order_by().values("upgrade_status").annotate(n=Count("pk"))),
             ),
             (
                 "five-year status, one page of 50 listeners",
