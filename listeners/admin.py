@@ -427,11 +427,15 @@ class ExternalUpgradeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("listener",)
     actions = ("confirm",)
 
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ExternalUpgrade]) -> None:
+        """A bulk delete skips ExternalUpgrade.delete(): refresh the five-year rule here."""
+        listener_ids = list(queryset.values_list("listener_id", flat=True))
+        super().delete_queryset(request, queryset)
+        Listener.objects.filter(pk__in=listener_ids).refresh_last_upgrade()
+
     @admin.action(description=_("Confirm the selected documents"), permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[ExternalUpgrade]) -> None:
-        count = queryset.filter(confirmed_at__isnull=True).update(
-            confirmed_by=request.user, confirmed_at=timezone.now()
-        )
+        count = services.external_upgrades_confirm(upgrades=queryset, by=request.user)
         self.message_user(
             request,
             ngettext("%(count)d document confirmed.", "%(count)d documents confirmed.", count)

@@ -3,6 +3,7 @@
 import datetime
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +14,7 @@ from listeners import rules
 from listeners.models import (
     Enrollment,
     EnrollmentTransition,
+    ExternalUpgrade,
     FundingBasis,
     Listener,
     Order,
@@ -117,3 +119,14 @@ def enrollment_change_state(
         at=timezone.now(),
     )
     return enrollment
+
+
+@transaction.atomic
+def external_upgrades_confirm(*, upgrades: QuerySet[ExternalUpgrade], by: User) -> int:
+    """Confirm upgrades recorded from elsewhere, so they count for the five-year rule (SPEC
+    §3); returns how many were confirmed now (those confirmed before are left as they are)."""
+    pending = upgrades.filter(confirmed_at__isnull=True)
+    listener_ids = list(pending.values_list("listener_id", flat=True))
+    count = pending.update(confirmed_by=by, confirmed_at=timezone.now())
+    Listener.objects.filter(pk__in=listener_ids).refresh_last_upgrade()
+    return count

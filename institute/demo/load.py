@@ -247,6 +247,9 @@ def demo_load(*, listeners: int, progress: Callable[[str], None] | None = None) 
         ),
         batch_size=BATCH,
     )
+    # Bulk inserts skip save(): the stored date of the five-year rule is computed once, here.
+    Listener.objects.refresh_last_upgrade()
+    say("five-year rule: last counting upgrades computed")
     _listener_account_link(
         users["listener"], Listener.objects.get(pk=listener_pks[plan.account_listener])
     )

@@ -302,3 +302,69 @@ def test_every_basis_around_the_boundaries_gets_the_status_python_gives(programm
             pk: upgrade_status(upgrade_due_date(None, basis), on)
             for pk, basis in by_employment.items()
         }
+
+
+# --- the stored date follows every path that changes what counts ------------------------------
+
+
+def _last(listener: Listener) -> datetime.date | None:
+    return Listener.objects.get(pk=listener.pk).last_upgrade_on
+
+
+def test_completion_through_the_service_moves_the_last_upgrade(organisation, methodologist):
+    from listeners.rules import OrderKind
+    from listeners.services import enrollment_change_state
+    from tests.conftest import make_order
+
+    person = make_listener(organisation)
+    intake = make_intake(make_programme(K.UPGRADE, 36), end_date=D(2026, 3, 13))
+    enrollment = make_enrollment(person, intake, state=S.ADMITTED)
+    assert _last(person) is None
+    enrollment_change_state(
+        enrollment=enrollment,
+        to=S.COMPLETED,
+        by=methodologist,
+        on=D(2026, 3, 14),
+        order=make_order(OrderKind.COMPLETION, intake=intake),
+    )
+    assert _last(person) == D(2026, 3, 14)
+
+
+def test_confirming_an_outside_upgrade_makes_it_count(organisation, methodologist):
+    from listeners.services import external_upgrades_confirm
+
+    person = make_listener(organisation)
+    ExternalUpgrade.objects.create(
+        listener=person, issuer="Орлеу", document_number="1", completed_on=D(2025, 5, 5), hours=72
+    )
+    assert _last(person) is None
+    confirmed = external_upgrades_confirm(
+        upgrades=ExternalUpgrade.objects.filter(listener=person), by=methodologist
+    )
+    assert confirmed == 1
+    assert _last(person) == D(2025, 5, 5)
+    again = external_upgrades_confirm(
+        upgrades=ExternalUpgrade.objects.filter(listener=person), by=methodologist
+    )
+    assert again == 0
+
+
+def test_deleting_an_outside_upgrade_takes_it_back(organisation):
+    person = make_listener(organisation)
+    make_enrollment(
+        person,
+        make_intake(make_programme(K.UPGRADE, 72)),
+        state=S.COMPLETED,
+        completed_on=D(2024, 1, 10),
+    )
+    outside = ExternalUpgrade.objects.create(
+        listener=person,
+        issuer="Орлеу",
+        document_number="2",
+        completed_on=D(2025, 5, 5),
+        hours=72,
+        confirmed_at=timezone.now(),
+    )
+    assert _last(person) == D(2025, 5, 5)
+    outside.delete()
+    assert _last(person) == D(2024, 1, 10)
