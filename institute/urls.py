@@ -11,7 +11,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    path("work/", include("listeners.urls")),
+    path("work/", include("courses.urls")),
 ]
 
 if settings.DEBUG:

@@ -4,12 +4,14 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
+from institute.access import WORKSPACE_READERS
 from institute.models import Institute
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated and request.user.is_staff:
-        return redirect("admin:index")
+    """The front door: staff go to their workspace, everyone else sees the institute."""
+    if request.user.is_authenticated and request.user.role in WORKSPACE_READERS:
+        return redirect("listeners:dashboard")
     return render(request, "institute/home.html", {"institute": Institute.current()})
 
 
