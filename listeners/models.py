@@ -567,3 +567,63 @@ class ExternalUpgrade(models.Model):
         deleted = super().delete(*args, **kwargs)
         Listener.objects.filter(pk=listener_id).refresh_last_upgrade()
         return deleted
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    INVALID = "invalid", _("Has errors")
+    CHECKED = "checked", _("Ready to import")
+    IMPORTING = "importing", _("Importing")
+    IMPORTED = "imported", _("Imported")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A list of applicants uploaded for one intake: checked in the background row by row,
+    imported all or nothing once a methodologist confirms it (§14–§15)."""
+
+    intake = models.ForeignKey(
+        Intake, verbose_name=_("intake"), on_delete=models.CASCADE, related_name="imports"
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/")
+    filename = models.CharField(_("file name"), max_length=200)
+    basis = models.CharField(
+        _("funding basis"),
+        max_length=24,
+        choices=FundingBasis.choices,
+        default=FundingBasis.STATE_ORDER,
+    )
+    state_order_reference = models.CharField(_("state order"), max_length=200, blank=True)
+    with_work_interruption = models.BooleanField(_("with interruption from work"), default=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("list import")
+        verbose_name_plural = _("list imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} → {self.intake}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def bad_rows(self) -> list[dict]:
+        return [row for row in self.rows if row.get("errors")]

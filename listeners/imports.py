@@ -1,0 +1,267 @@
+"""Reading and checking a list of applicants from an .xlsx or .csv file (§14–§15).
+
+Nothing here saves anything: `rows_read` turns a file into rows, `rows_check` marks every row
+that cannot be imported and why (bad IIN, unknown organisation, duplicate in the file,
+already enrolled), in a constant number of queries whatever the number of rows.
+listeners.services.import_apply saves a checked list, all or nothing.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from courses.models import Intake
+from institute.models import Organisation, User
+from institute.rules import RuleViolation
+from listeners import rules
+from listeners.models import Enrollment, EnrollmentTransition, ImportJob, Listener
+
+# Header names accepted for each column, compared without case and surrounding spaces.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "iin": ("жсн", "иин", "iin"),
+    "last_name": ("тегі", "фамилия", "last name"),
+    "first_name": ("аты", "имя", "first name"),
+    "patronymic": ("әкесінің аты", "отчество", "patronymic"),
+    "organisation_bin": ("ұйымның бсн", "бин организации", "organisation bin", "бсн", "бин", "bin"),
+    "position": ("лауазымы", "должность", "position"),
+    "subject": ("пәні", "предмет", "subject"),
+    "email": ("электрондық пошта", "эл. почта", "e-mail", "email"),
+    "phone": ("телефон", "phone"),
+    "from_other_town": ("басқа қаладан", "из другого города", "from another town"),
+}
+REQUIRED = ("iin", "last_name", "first_name", "organisation_bin")
+TWELVE_DIGITS = ("iin", "organisation_bin")
+YES = {"1", "иә", "ия", "да", "yes", "true", "+"}
+MAX_ROWS = 20_000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; the message says why."""
+
+
+@dataclass
+class Row:
+    number: int  # as the person sees it in the spreadsheet (the header is row 1)
+    values: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    listener_id: int | None = None  # an existing person found by IIN
+    organisation_id: int | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an IIN typed as a number comes back as 871008401427.0
+    return str(value).strip()
+
+
+def _table_from_xlsx(data: bytes) -> Iterable[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not .xlsx
+        raise ImportFileError(_("The file is not a readable .xlsx workbook.")) from error
+    sheet = book.worksheets[0]
+    for values in sheet.iter_rows(values_only=True):
+        yield [_cell(v) for v in values]
+
+
+def _table_from_csv(data: bytes) -> Iterable[list[str]]:
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_("The .csv file is neither UTF-8 nor Windows-1251 text."))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+    except csv.Error:
+        dialect = csv.excel
+    for values in csv.reader(io.StringIO(text), dialect):
+        yield [_cell(v) for v in values]
+
+
+def rows_read(data: bytes, filename: str) -> list[Row]:
+    """The rows of the first sheet (or the .csv) under a header row naming the columns."""
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        table = _table_from_xlsx(data)
+    elif name.endswith(".csv"):
+        table = _table_from_csv(data)
+    else:
+        raise ImportFileError(_("Upload an .xlsx or .csv file."))
+    table = iter(table)
+    header = next(table, None)
+    if header is None:
+        raise ImportFileError(_("The file is empty."))
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        for key, aliases in COLUMNS.items():
+            if title.strip().lower() in aliases and key not in positions:
+                positions[key] = index
+    missing = [key for key in REQUIRED if key not in positions]
+    if missing:
+        raise ImportFileError(
+            _("The header row lacks the columns: %(columns)s.")
+            % {"columns": ", ".join(COLUMNS[key][0].upper() for key in missing)}
+        )
+    rows = []
+    for number, values in enumerate(table, start=2):
+        if not any(values):
+            continue  # blank lines between blocks are not rows
+        row = {key: values[i] if i < len(values) else "" for key, i in positions.items()}
+        for key in TWELVE_DIGITS:
+            # A spreadsheet stores an IIN or BIN typed as a number without its leading zeros
+            # (people born in 2000–2009 have IINs starting with 0).
+            if row.get(key, "").isdigit() and len(row[key]) < 12:
+                row[key] = row[key].zfill(12)
+        rows.append(Row(number=number, values=row))
+        if len(rows) > MAX_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(max)s rows; split it.") % {"max": MAX_ROWS}
+            )
+    if not rows:
+        raise ImportFileError(_("The file has a header but no rows."))
+    return rows
+
+
+def rows_check(
+    *, intake: Intake, rows: list[Row], progress: Callable[[int], None] | None = None
+) -> list[Row]:
+    """Mark what is wrong with each row, in the person's language; find existing people.
+
+    Five queries whatever the number of rows: people by IIN, organisations by BIN, and who
+    of them is already in the intake.
+    """
+    iins = {r.values.get("iin", "") for r in rows}
+    bins = {r.values.get("organisation_bin", "") for r in rows}
+    people = dict(Listener.objects.filter(iin__in=iins).values_list("iin", "pk"))
+    organisations = dict(Organisation.objects.filter(bin__in=bins).values_list("bin", "pk"))
+    enrolled = set(
+        Enrollment.objects.filter(intake=intake, listener_id__in=people.values()).values_list(
+            "listener_id", flat=True
+        )
+    )
+    first_row_of: dict[str, int] = {}
+    for done, row in enumerate(rows, start=1):
+        v = row.values
+        iin = v.get("iin", "")
+        try:
+            rules.parse_iin(iin)
+        except RuleViolation as error:
+            row.errors.extend(error.messages)
+        else:
+            if iin in first_row_of:
+                row.errors.append(
+                    _("The same IIN as row %(row)s: the person is twice in the file.")
+                    % {"row": first_row_of[iin]}
+                )
+            else:
+                first_row_of[iin] = row.number
+            row.listener_id = people.get(iin)
+            if row.listener_id in enrolled:
+                row.errors.append(_("Already enrolled in this intake."))
+        if row.listener_id is None:
+            for key, label in (("last_name", _("last name")), ("first_name", _("first name"))):
+                if not v.get(key):
+                    row.errors.append(_("The %(column)s is missing.") % {"column": label})
+        row.organisation_id = organisations.get(v.get("organisation_bin", ""))
+        if row.organisation_id is None:
+            row.errors.append(
+                _("No organisation with BIN “%(bin)s” in the register.")
+                % {"bin": v.get("organisation_bin", "")}
+            )
+        if progress and done % 250 == 0:
+            progress(done)
+    if progress:
+        progress(len(rows))
+    return rows
+
+
+def is_yes(value: str) -> bool:
+    return value.strip().lower() in YES
+
+
+def rows_apply(*, job: ImportJob, by: User | None) -> int:
+    """Import a checked list, all or nothing (§14): the rows are checked again against the
+    register as it is now; new people are created, existing ones found by IIN (not
+    duplicated, their names kept); each gets an application with its first history row."""
+    rows = [Row(number=r["number"], values=r["values"]) for r in job.rows]
+    with transaction.atomic():
+        rows_check(intake=job.intake, rows=rows)
+        bad = [row for row in rows if row.errors]
+        if bad:
+            raise RuleViolation(
+                _("%(count)s rows cannot be imported (first: row %(row)s): nothing was saved.")
+                % {"count": len(bad), "row": bad[0].number},
+                code="import_rows",
+            )
+        new = [
+            Listener(
+                iin=facts.iin,
+                birth_date=facts.birth_date,
+                sex=facts.sex,
+                last_name=row.values["last_name"],
+                first_name=row.values["first_name"],
+                patronymic=row.values.get("patronymic", ""),
+                organisation_id=row.organisation_id,
+                position=row.values.get("position", ""),
+                subject=row.values.get("subject", ""),
+                email=row.values.get("email", ""),
+                phone=row.values.get("phone", ""),
+            )
+            for row in rows
+            if row.listener_id is None
+            for facts in [rules.parse_iin(row.values["iin"])]
+        ]
+        Listener.objects.bulk_create(new, batch_size=1000)
+        ids = dict(
+            Listener.objects.filter(iin__in=[r.values["iin"] for r in rows]).values_list(
+                "iin", "pk"
+            )
+        )
+        now = timezone.now()
+        enrollments = Enrollment.objects.bulk_create(
+            [
+                Enrollment(
+                    listener_id=ids[row.values["iin"]],
+                    intake=job.intake,
+                    basis=job.basis,
+                    state_order_reference=job.state_order_reference,
+                    with_work_interruption=job.with_work_interruption,
+                    from_other_town=is_yes(row.values.get("from_other_town", "")),
+                    applied_at=now,
+                )
+                for row in rows
+            ],
+            batch_size=1000,
+        )
+        if any(e.pk is None for e in enrollments):  # a backend that returns no ids
+            enrollments = list(Enrollment.objects.filter(intake=job.intake, applied_at=now))
+        EnrollmentTransition.objects.bulk_create(
+            [
+                EnrollmentTransition(
+                    enrollment=e,
+                    from_state="",
+                    to_state=e.state,
+                    by=by,
+                    at=now,
+                    reason=_("Imported from %(file)s") % {"file": job.filename},
+                )
+                for e in enrollments
+            ],
+            batch_size=1000,
+        )
+    return len(enrollments)
