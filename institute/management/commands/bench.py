@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 
 from institute.demo import DEFAULT_LISTENERS, REFERENCE_DATE
@@ -82,3 +82,61 @@ class Command(BaseCommand):
         self.stdout.write(f"median of {repeat} runs:")
         for label, action in cases:
             self.stdout.write(f"  {label:<48} {_median_ms(action, repeat):9.1f} ms")
+        self._bench_import(rows=5000)
+
+    def _bench_import(self, *, rows: int) -> None:
+        """Read, check and import a list of `rows` new applicants into an open intake, then
+        roll everything back (the database is left as it was)."""
+        import io
+
+        from openpyxl import Workbook
+
+        from courses.models import Intake, IntakeStatus
+        from institute.models import Organisation, User
+        from institute.rules import kz_check_digit
+        from listeners.imports import rows_apply, rows_check, rows_read
+        from listeners.models import ImportJob
+
+        intake = Intake.objects.filter(status=IntakeStatus.OPEN).first()
+        bins = list(Organisation.objects.values_list("bin", flat=True)[:50])
+        taken = set(Listener.objects.values_list("iin", flat=True))
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(["ЖСН", "Тегі", "Аты", "Ұйымның БСН"])
+        written = 0
+        for serial in range(1, 10_000):  # men born on 1 January 1999: enough valid IINs
+            head = f"9901013{serial:04d}"
+            digit = kz_check_digit(head)
+            if digit is None or f"{head}{digit}" in taken:
+                continue
+            sheet.append([f"{head}{digit}", "Тестов", "Тест", bins[written % len(bins)]])
+            written += 1
+            if written == rows:
+                break
+        data = io.BytesIO()
+        book.save(data)
+        timings = {}
+        with transaction.atomic():
+            started = time.perf_counter()
+            parsed = rows_read(data.getvalue(), "bench.xlsx")
+            timings["read .xlsx"] = time.perf_counter() - started
+            started = time.perf_counter()
+            checked = rows_check(intake=intake, rows=parsed)
+            timings["check"] = time.perf_counter() - started
+            bad = sum(1 for r in checked if r.errors)
+            job = ImportJob(
+                intake=intake,
+                filename="bench.xlsx",
+                created_by=User.objects.order_by("pk").first(),
+                rows=[r.as_dict() for r in checked],
+            )
+            started = time.perf_counter()
+            imported = rows_apply(job=job, by=None) if not bad else 0
+            timings["import (all or nothing)"] = time.perf_counter() - started
+            transaction.set_rollback(True)
+        self.stdout.write(
+            f"import of a {rows}-row .xlsx into {intake.code} ({imported} imported, "
+            f"{bad} bad rows; rolled back):"
+        )
+        for label, seconds in timings.items():
+            self.stdout.write(f"  {label:<48} {seconds * 1000:9.1f} ms")
