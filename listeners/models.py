@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -303,6 +303,22 @@ class FundingBasis(models.TextChoices):
 class EnrollmentQuerySet(models.QuerySet):
     def holding_seats(self) -> "EnrollmentQuerySet":
         return self.filter(state__in=rules.SEAT_HOLDING_STATES)
+
+    def with_attendance(self) -> "EnrollmentQuerySet":
+        """Annotate hours present, hours marked and the share present (0–100, None before
+        any mark), counted by the sessions' hours, in the same query."""
+        present = Sum("attendance__session__hours", filter=Q(attendance__mark="present"))
+        marked = Sum("attendance__session__hours")
+        return self.annotate(
+            hours_present=Coalesce(present, 0),
+            hours_marked=Coalesce(marked, 0),
+        ).annotate(
+            attendance_percent=Case(
+                When(hours_marked=0, then=Value(None)),
+                default=F("hours_present") * 100 / F("hours_marked"),
+                output_field=models.IntegerField(),
+            )
+        )
 
 
 S = EnrollmentState
@@ -627,3 +643,45 @@ class ImportJob(models.Model):
     @property
     def bad_rows(self) -> list[dict]:
         return [row for row in self.rows if row.get("errors")]
+
+
+class Mark(models.TextChoices):
+    PRESENT = "present", _("Present")
+    ABSENT = "absent", _("Absent")
+    EXCUSED = "excused", _("Excused")
+
+
+class Attendance(models.Model):
+    """One listener at one session of their intake: the attendance journal's cell."""
+
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
+    )
+    session = models.ForeignKey(
+        "courses.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="attendance",
+    )
+    mark = models.CharField(_("mark"), max_length=8, choices=Mark.choices)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked by"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    marked_at = models.DateTimeField(_("marked"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("attendance mark")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["enrollment", "session"], name="one_mark_per_session"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} · {self.session}: {self.get_mark_display()}"
