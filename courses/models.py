@@ -1,7 +1,11 @@
 """Programmes (§10–§12), their intakes (SPEC §5), sessions and attestation commissions (§21)."""
 
+import calendar
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from courses import rules
@@ -155,9 +159,62 @@ class IntakeStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# Enrollment states and the funding basis as listeners names them (listeners.rules
+# SEAT_HOLDING_STATES, listeners.models.FundingBasis): courses sits below listeners and does not
+# import it; tests/courses/test_intake_views.py checks that the two agree.
+SEAT_HOLDING_STATES = ("admitted", "completed", "failed")
+WAITING_STATES = ("applied", "waitlisted")
+UNRECORDED_STATE = "admitted"
+STATE_SEAT_BASIS = "state_order"  # §14: the other bases take contract seats
+STARTING_SOON_DAYS = 30
+
+
+class Attention(models.TextChoices):
+    """What the dashboard counts as needing a methodologist's attention (listeners.views)."""
+
+    STARTING_SOON = "starting_soon", _("Starting within 30 days")
+    IN_PROGRESS = "in_progress", _("Running today")
+    APPLICATIONS = "applications", _("With applications waiting")
+    RESULTS = "results", _("Finished, results to record")
+
+
 class IntakeQuerySet(models.QuerySet):
     def open_for_applications(self) -> "IntakeQuerySet":
         return self.filter(status=IntakeStatus.OPEN)
+
+    def running_in_month(self, year: int, month: int) -> "IntakeQuerySet":
+        """Intakes that run on at least one day of the month."""
+        first = datetime.date(year, month, 1)
+        last = first.replace(day=calendar.monthrange(year, month)[1])
+        return self.filter(start_date__lte=last, end_date__gte=first)
+
+    def needing_attention(self, attention: str, *, today: datetime.date) -> "IntakeQuerySet":
+        """The intakes behind each count of the dashboard, with the same meaning; cancelled
+        intakes need nobody's attention."""
+        live = self.exclude(status=IntakeStatus.CANCELLED)
+        same = self.model.objects.filter(pk=OuterRef("pk"))
+        if attention == Attention.STARTING_SOON:
+            soon = today + datetime.timedelta(days=STARTING_SOON_DAYS)
+            return live.filter(start_date__gte=today, start_date__lte=soon)
+        if attention == Attention.IN_PROGRESS:
+            return live.filter(start_date__lte=today, end_date__gte=today)
+        if attention == Attention.APPLICATIONS:
+            return live.filter(Exists(same.filter(enrollments__state__in=WAITING_STATES)))
+        if attention == Attention.RESULTS:
+            unrecorded = same.filter(enrollments__state=UNRECORDED_STATE)
+            return live.filter(Exists(unrecorded), end_date__lt=today)
+        return self
+
+    def with_seats_taken(self) -> "IntakeQuerySet":
+        """`state_taken` and `contract_taken`: enrollments holding a seat of each funding kind
+        (§14), counted in the same query."""
+        holding = Q(enrollments__state__in=SEAT_HOLDING_STATES)
+        state_basis = Q(enrollments__basis=STATE_SEAT_BASIS)
+        state_taken = Count("enrollments", filter=holding & state_basis)
+        return self.annotate(
+            state_taken=state_taken,
+            contract_taken=Count("enrollments", filter=holding) - state_taken,
+        )
 
 
 class Intake(models.Model):
