@@ -1,14 +1,18 @@
 """Workflows on listeners and enrollments: each atomic, keyword-only, raising RuleViolation."""
 
 import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Intake
-from institute.models import User
+from courses.models import Intake, IntakeStatus
+from institute.models import Organisation, User
 from institute.rules import RuleViolation
 from listeners import rules
 from listeners.models import (
@@ -20,9 +24,18 @@ from listeners.models import (
     Order,
 )
 from listeners.rules import EnrollmentState as S
+from listeners.rules import OrderKind
 
 # Which seats of the intake a funding basis takes (§14).
 STATE_SEAT_BASES = {FundingBasis.STATE_ORDER}
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    """What listener_enroll did: the application, and whether the person was new."""
+
+    enrollment: Enrollment
+    listener_created: bool
 
 
 @transaction.atomic
@@ -130,3 +143,193 @@ def external_upgrades_confirm(*, upgrades: QuerySet[ExternalUpgrade], by: User) 
     count = pending.update(confirmed_by=by, confirmed_at=timezone.now())
     Listener.objects.filter(pk__in=listener_ids).refresh_last_upgrade()
     return count
+
+
+def _seat_kind(basis: str) -> str:
+    return "state" if basis in STATE_SEAT_BASES else "contract"
+
+
+def _seat_kind_label(kind: str) -> str:
+    return _("state-order") if kind == "state" else _("contract")
+
+
+@transaction.atomic
+def listener_enroll(
+    *,
+    intake: Intake,
+    iin: str,
+    last_name: str,
+    first_name: str,
+    patronymic: str = "",
+    organisation: Organisation | None = None,
+    position: str = "",
+    subject: str = "",
+    email: str = "",
+    phone: str = "",
+    basis: str = FundingBasis.STATE_ORDER,
+    state_order_reference: str = "",
+    customer: Organisation | None = None,
+    contract_number: str = "",
+    price: Decimal | None = None,
+    with_work_interruption: bool = True,
+    from_other_town: bool = False,
+    by: User | None,
+) -> Enrolled:
+    """Find the person by IIN or register them, and record their application (SPEC §4).
+
+    One person, one record: a known IIN reuses the stored listener as it is (names and
+    workplace are not overwritten from the form). When every seat of the requested funding
+    kind is taken (§14), the application goes to the waitlist. The listener and the
+    enrollment are saved together or not at all.
+    """
+    if intake.status in (IntakeStatus.CANCELLED, IntakeStatus.FINISHED):
+        raise RuleViolation(
+            _("Intake %(intake)s is %(status)s: it takes no applications.")
+            % {"intake": intake.code, "status": intake.get_status_display().lower()},
+            code="intake_closed",
+        )
+    facts = rules.parse_iin(iin)
+    listener = Listener.objects.filter(iin=facts.iin).first()
+    created = listener is None
+    if listener is None:
+        listener = Listener(
+            iin=facts.iin,
+            last_name=last_name.strip(),
+            first_name=first_name.strip(),
+            patronymic=patronymic.strip(),
+            organisation=organisation,
+            position=position.strip(),
+            subject=subject.strip(),
+            email=email.strip(),
+            phone=phone.strip(),
+        )
+        listener.full_clean(exclude=["user"])
+        listener.save()
+    enrollment = enrollment_apply(
+        listener=listener,
+        intake=intake,
+        by=by,
+        basis=basis,
+        state_order_reference=state_order_reference.strip(),
+        customer=customer if basis == FundingBasis.CONTRACT_ORGANISATION else None,
+        contract_number=contract_number.strip(),
+        price=price,
+        with_work_interruption=with_work_interruption,
+        from_other_town=from_other_town,
+    )
+    Intake.objects.select_for_update().get(pk=intake.pk)
+    if seats_left(intake)[_seat_kind(basis)] <= 0:
+        enrollment = enrollment_change_state(
+            enrollment=enrollment,
+            to=S.WAITLISTED,
+            by=by,
+            reason=_("No %(kind)s seats are left.") % {"kind": _seat_kind_label(_seat_kind(basis))},
+        )
+    return Enrolled(enrollment=enrollment, listener_created=created)
+
+
+@transaction.atomic
+def enrollment_admit(
+    *, enrollments: Sequence[Enrollment], order_fields: dict[str, Any], by: User | None
+) -> Order:
+    """Admit applicants by one admission order of the head (§15), all or none.
+
+    The order (number, date, head) is created for their intake and each enrollment moves to
+    "admitted" through enrollment_change_state. When the selection needs more seats of a
+    funding kind than are left (§14), nothing is saved and the message says how many are.
+    """
+    enrollments = list(enrollments)
+    if not enrollments:
+        raise RuleViolation(_("Select at least one applicant to admit."), code="empty")
+    intake_ids = {e.intake_id for e in enrollments}
+    if len(intake_ids) != 1:
+        raise RuleViolation(_("One admission order admits to one intake."), code="order_intake")
+    intake = Intake.objects.select_for_update().get(pk=intake_ids.pop())
+    fresh = list(
+        Enrollment.objects.select_for_update()
+        .select_related("listener")
+        .filter(pk__in=[e.pk for e in enrollments])
+    )
+    for enrollment in fresh:
+        if enrollment.state not in (S.APPLIED, S.WAITLISTED):
+            raise RuleViolation(
+                _("%(name)s is “%(state)s”: only applicants can be admitted.")
+                % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
+                code="illegal_transition",
+            )
+    free = seats_left(intake)
+    for kind in ("state", "contract"):
+        wanted = sum(1 for e in fresh if _seat_kind(e.basis) == kind)
+        if wanted > free[kind]:
+            raise RuleViolation(
+                _(
+                    "%(wanted)s selected for %(kind)s seats, but only %(left)s %(kind)s seats "
+                    "are left in intake %(intake)s (§14). Nobody was admitted."
+                )
+                % {
+                    "wanted": wanted,
+                    "kind": _seat_kind_label(kind),
+                    "left": max(free[kind], 0),
+                    "intake": intake.code,
+                },
+                code="no_seats",
+            )
+    order = _order_create(kind=OrderKind.ADMISSION, intake=intake, fields=order_fields, by=by)
+    for enrollment in fresh:
+        enrollment_change_state(enrollment=enrollment, to=S.ADMITTED, by=by, order=order)
+    return order
+
+
+def _order_create(*, kind: str, intake: Intake, fields: dict[str, Any], by: User | None) -> Order:
+    """Create an order of the head, checked: a number is unique within its year."""
+    order = Order(kind=kind, intake=intake, created_by=by, **fields)
+    if order.date:
+        order.year = order.date.year
+    order.full_clean()
+    try:
+        with transaction.atomic():
+            order.save()
+    except IntegrityError:
+        # Two submissions raced past the check: the database's constraint decides.
+        raise RuleViolation(
+            _("An order with this number already exists this year."), field="number"
+        ) from None
+    return order
+
+
+@transaction.atomic
+def enrollment_expel(
+    *,
+    enrollment: Enrollment,
+    order_fields: dict[str, Any],
+    ground: str,
+    reason: str,
+    by: User | None,
+) -> Order:
+    """Expel an admitted listener by an expulsion order stating its ground and reason (§22)."""
+    enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    rules.check_transition(
+        enrollment.state, S.EXPELLED, order_kind=OrderKind.EXPULSION, reason=reason
+    )
+    order = _order_create(
+        kind=OrderKind.EXPULSION,
+        intake=enrollment.intake,
+        fields={**order_fields, "ground": ground, "reason": reason.strip()},
+        by=by,
+    )
+    enrollment_change_state(
+        enrollment=enrollment, to=S.EXPELLED, by=by, order=order, reason=reason.strip()
+    )
+    return order
+
+
+def enrollment_withdraw(*, enrollment: Enrollment, note: str = "", by: User | None) -> Enrollment:
+    """The listener leaves at their own request (SPEC §4), before or after admission."""
+    return enrollment_change_state(
+        enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=note.strip()
+    )
+
+
+def enrollment_reject(*, enrollment: Enrollment, note: str = "", by: User | None) -> Enrollment:
+    """An application (applied or waitlisted) is turned down (SPEC §4)."""
+    return enrollment_change_state(enrollment=enrollment, to=S.REJECTED, by=by, reason=note.strip())

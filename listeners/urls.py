@@ -4,7 +4,20 @@ from listeners import views
 
 app_name = "listeners"
 
+ENROLLMENT = "intakes/<int:intake_pk>/enrollments/<int:pk>/"
+
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("intakes/<int:pk>/enrollments/", views.intake_enrollments, name="intake_enrollments"),
+    path("intakes/<int:pk>/enrollments/add/", views.enrollment_add, name="enrollment_add"),
+    path("intakes/<int:pk>/enrollments/admit/", views.intake_admit, name="intake_admit"),
+    path(f"{ENROLLMENT}expel/", views.enrollment_expel, name="enrollment_expel"),
+    path(f"{ENROLLMENT}withdraw/", views.enrollment_withdraw, name="enrollment_withdraw"),
+    path(f"{ENROLLMENT}reject/", views.enrollment_reject, name="enrollment_reject"),
+    path(
+        f"{ENROLLMENT}expulsion-reference.pdf",
+        views.expulsion_reference_pdf,
+        name="expulsion_reference_pdf",
+    ),
+    path("orders/<int:pk>/admission-order.pdf", views.order_pdf, name="order_pdf"),
 ]

@@ -1,0 +1,139 @@
+"""Forms of the enrollments page: applying by IIN, admission and expulsion orders, withdrawal."""
+
+import datetime
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from institute.models import Institute, Organisation
+from listeners import rules
+from listeners.models import FundingBasis, Order
+from listeners.rules import ExpulsionGround
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class OrganisationByBinField(forms.CharField):
+    """An organisation named by its 12-digit BIN, looked up in the register."""
+
+    def clean(self, value: str) -> Organisation | None:
+        value = (super().clean(value) or "").strip()
+        if not value:
+            return None
+        organisation = Organisation.objects.filter(bin=value).first()
+        if organisation is None:
+            raise ValidationError(
+                _("No organisation with BIN %(bin)s is registered."), params={"bin": value}
+            )
+        return organisation
+
+
+class EnrollmentAddForm(forms.Form):
+    """Add a listener to an intake by IIN (SPEC §4): a known person is found, not duplicated."""
+
+    iin = forms.CharField(label=_("IIN"), max_length=12, min_length=1)
+    last_name = forms.CharField(label=_("last name"), max_length=100, required=False)
+    first_name = forms.CharField(label=_("first name"), max_length=100, required=False)
+    patronymic = forms.CharField(label=_("patronymic"), max_length=100, required=False)
+    organisation = OrganisationByBinField(
+        label=_("organisation (BIN)"), max_length=12, required=False
+    )
+    position = forms.CharField(label=_("position"), max_length=200, required=False)
+    subject = forms.CharField(label=_("subject taught"), max_length=200, required=False)
+    email = forms.EmailField(label=_("e-mail"), required=False)
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    basis = forms.ChoiceField(label=_("funding basis"), choices=FundingBasis.choices)
+    state_order_reference = forms.CharField(label=_("state order"), max_length=200, required=False)
+    customer = OrganisationByBinField(
+        label=_("customer organisation (BIN)"), max_length=12, required=False
+    )
+    contract_number = forms.CharField(label=_("contract number"), max_length=50, required=False)
+    price = forms.DecimalField(
+        label=_("price, tenge"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    with_work_interruption = forms.BooleanField(
+        label=_("with interruption from work"), required=False, initial=True
+    )
+    from_other_town = forms.BooleanField(label=_("from another town"), required=False)
+
+    def clean_iin(self) -> str:
+        value = self.cleaned_data["iin"].strip()
+        try:
+            rules.parse_iin(value)
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        basis = data.get("basis")
+        if basis == FundingBasis.CONTRACT_ORGANISATION and not data.get("customer"):
+            self.add_error(
+                "customer", _("A contract with an organisation names the organisation, §14.")
+            )
+        if basis in (FundingBasis.CONTRACT_ORGANISATION, FundingBasis.CONTRACT_PERSON) and not (
+            data.get("contract_number") or ""
+        ):
+            self.add_error("contract_number", _("Give the number of the contract (§17)."))
+        return data
+
+    def require_names(self) -> bool:
+        """A new person needs last and first names; say so beside the fields."""
+        ok = True
+        for name in ("last_name", "first_name"):
+            if not (self.cleaned_data.get(name) or "").strip():
+                self.add_error(name, _("A new listener needs this name."))
+                ok = False
+        return ok
+
+
+class OrderFieldsForm(forms.Form):
+    """Number, date and signatory of an order of the head (§15, §22)."""
+
+    number = forms.CharField(label=_("order number"), max_length=20)
+    date = forms.DateField(label=_("order date"), widget=DateInput())
+    head_name = forms.CharField(label=_("signed by"), max_length=200)
+    head_title = forms.CharField(label=_("signatory's title"), max_length=200, required=False)
+
+    @classmethod
+    def suggested(cls, *, prefix: str | None = None, **kwargs: Any) -> "OrderFieldsForm":
+        """An empty form with the next number of the year and the head of the institute."""
+        today: datetime.date = timezone.localdate()
+        institute = Institute.current()
+        initial = {"number": Order.next_number(today.year), "date": today}
+        if institute is not None:
+            initial["head_name"] = institute.head_name
+            initial["head_title"] = institute.head_title_ru or institute.head_title_kk
+        return cls(prefix=prefix, initial=initial, **kwargs)
+
+    def order_data(self) -> dict[str, Any]:
+        return {
+            name: self.cleaned_data[name] for name in ("number", "date", "head_name", "head_title")
+        }
+
+
+class AdmitForm(OrderFieldsForm):
+    pass
+
+
+class ExpelForm(OrderFieldsForm):
+    ground = forms.ChoiceField(label=_("ground (§22)"), choices=ExpulsionGround.choices)
+    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("An expulsion must state its reason, §22."))
+        return reason
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("note"), max_length=1000, required=False)
