@@ -20,9 +20,11 @@ from django.utils.translation import ngettext
 from institute.rules import RuleViolation
 from listeners import rules, services
 from listeners.models import (
+    Attendance,
     Enrollment,
     EnrollmentTransition,
     ExternalUpgrade,
+    ImportJob,
     Listener,
     Order,
 )
@@ -442,3 +444,38 @@ class ExternalUpgradeAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ("enrollment", "session", "mark", "marked_by", "marked_at")
+    list_filter = ("mark", "session__intake__status")
+    list_select_related = ("enrollment__listener", "enrollment__intake", "session", "marked_by")
+    search_fields = (
+        "enrollment__listener__iin",
+        "enrollment__listener__last_name",
+        "session__intake__code",
+    )
+    raw_id_fields = ("enrollment", "session")
+    readonly_fields = ("marked_by", "marked_at")
+
+    def save_model(self, request: HttpRequest, obj: Attendance, form, change: bool) -> None:
+        obj.marked_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """Uploaded lists, for looking into what happened; imported through the workspace only."""
+
+    list_display = ("filename", "intake", "status", "total", "imported", "created_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("intake", "created_by")
+    search_fields = ("filename", "intake__code")
+    exclude = ("rows",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
+        return False
