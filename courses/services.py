@@ -58,5 +58,13 @@ def intake_cancel(*, intake: Intake, reason: str, by: User | None) -> Intake:
 
 @transaction.atomic
 def session_remove(*, session: Session, by: User | None) -> None:
-    """Remove a session from an intake's timetable; nothing else refers to a session."""
+    """Remove a session from an intake's timetable. A session with attendance marked is part
+    of the journal and is kept: removing it would delete the marks with it."""
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if session.attendance.exists():
+        raise RuleViolation(
+            _("Attendance is marked for the session of %(date)s: it stays in the journal.")
+            % {"date": session.date.strftime("%d.%m.%Y")},
+            code="session_has_attendance",
+        )
     session.delete()

@@ -257,6 +257,10 @@ def session_add(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_change
 def session_remove(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     session = get_object_or_404(Session, pk=session_pk, intake_id=pk)
-    services.session_remove(session=session, by=request.user)
-    messages.success(request, _("Session removed."))
+    try:
+        services.session_remove(session=session, by=request.user)
+    except RuleViolation as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Session removed."))
     return redirect("courses:intake_detail", pk)

@@ -13,7 +13,7 @@ from courses.models import Intake, IntakeStatus, Session
 from courses.rules import ProgrammeKind
 from institute.models import Field, Role, Teacher
 from listeners import rules as listener_rules
-from listeners.models import FundingBasis
+from listeners.models import Attendance, FundingBasis
 from listeners.rules import EnrollmentState as S
 from tests.conftest import make_enrollment, make_intake, make_listener, make_programme, make_user
 
@@ -403,6 +403,20 @@ def test_a_session_is_removed(client, methodologist, intake):
     response = client.post(reverse("courses:session_remove", args=[intake.pk, gone.pk]))
     assert response.url == _detail(intake)
     assert list(Session.objects.all()) == [kept]
+
+
+def test_a_session_with_attendance_marked_is_kept(en, methodologist, intake, organisation):
+    session = Session.objects.create(intake=intake, date=intake.start_date, topic="A", hours=2)
+    enrollment = make_enrollment(make_listener(organisation), intake, state=S.ADMITTED)
+    Attendance.objects.create(enrollment=enrollment, session=session, mark="present")
+    en.force_login(methodologist)
+    url = reverse("courses:session_remove", args=[intake.pk, session.pk])
+    response = en.post(url, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "Attendance is marked for the session of 02.03.2026: it stays in the journal."
+    ]
+    assert Session.objects.filter(pk=session.pk).exists()
+    assert Attendance.objects.filter(session=session).count() == 1
 
 
 def test_a_session_of_another_intake_is_not_removed_through_this_one(client, methodologist):
