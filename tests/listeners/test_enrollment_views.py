@@ -5,13 +5,24 @@ import datetime
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
+from courses.models import IntakeStatus
 from institute.models import Institute
 from listeners.models import Enrollment, EnrollmentTransition, FundingBasis, Listener, Order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from tests.conftest import make_enrollment, make_iin, make_intake, make_listener, make_order
+from listeners.services import listener_enroll
+from tests.conftest import (
+    make_bin,
+    make_enrollment,
+    make_iin,
+    make_intake,
+    make_listener,
+    make_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +44,7 @@ def institute(db) -> Institute:
     return Institute.objects.create(
         name_kk="Павлодар облыстық біліктілікті арттыру институты",
         name_ru="Павлодарский областной институт повышения квалификации",
-        bin="040540000000"[:11] + "0",
+        bin=make_bin(),
         head_name="Қ. Жұмабеков",
         head_title_kk="Директор",
         head_title_ru="Директор",
@@ -394,3 +405,45 @@ def test_unknown_order_and_unexpelled_reference_are_404(staff, intake, listener)
     assert staff.get(reverse("listeners:order_pdf", args=[999999])).status_code == 404
     url = reverse("listeners:expulsion_reference_pdf", args=[intake.pk, enrollment.pk])
     assert staff.get(url).status_code == 404
+
+
+# --- the services behind the page -----------------------------------------------------------
+
+
+def test_listener_enroll_saves_the_person_and_the_application_together_or_not_at_all(
+    intake, methodologist
+):
+    iin = make_iin()
+    with pytest.raises(ValidationError):
+        listener_enroll(
+            intake=intake,
+            iin=iin,
+            last_name="Nobody",
+            first_name="Saved",
+            basis=FundingBasis.CONTRACT_ORGANISATION,
+            by=methodologist,
+        )
+    assert not Listener.objects.filter(iin=iin).exists()
+    assert not Enrollment.objects.exists()
+
+
+def test_a_cancelled_intake_takes_no_applications(staff):
+    intake = make_intake(status=IntakeStatus.CANCELLED, cancel_reason="No teacher")
+    response = add(staff, intake, iin=make_iin(), last_name="A", first_name="B")
+    assert response.status_code == 400
+    assert "takes no applications" in response.content.decode()
+    assert not Listener.objects.filter(last_name="A").exists()
+
+
+def test_the_expulsion_form_opens_for_an_admitted_listener(staff, intake, listener):
+    enrollment = make_enrollment(listener, intake, state=S.ADMITTED)
+    html = staff.get(page_url(intake), {"expel": enrollment.pk}).content.decode()
+    action = reverse("listeners:enrollment_expel", args=[intake.pk, enrollment.pk])
+    assert f'action="{action}"' in html and 'name="expel-reason"' in html
+
+
+def test_the_admission_form_suggests_the_next_number_and_the_head(staff, intake, institute):
+    make_order(OrderKind.ADMISSION, number="41", date=timezone.localdate())
+    html = staff.get(page_url(intake)).content.decode()
+    assert 'name="admit-number" value="42"' in html
+    assert 'value="Қ. Жұмабеков"' in html
