@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from institute.models import Institute, Organisation
@@ -39,30 +40,38 @@ class OrganisationByBinField(forms.CharField):
 class EnrollmentAddForm(forms.Form):
     """Add a listener to an intake by IIN (SPEC §4): a known person is found, not duplicated."""
 
-    iin = forms.CharField(label=_("IIN"), max_length=12, min_length=1)
-    last_name = forms.CharField(label=_("last name"), max_length=100, required=False)
-    first_name = forms.CharField(label=_("first name"), max_length=100, required=False)
-    patronymic = forms.CharField(label=_("patronymic"), max_length=100, required=False)
+    iin = forms.CharField(label=capfirst(_("IIN")), max_length=12, min_length=1)
+    last_name = forms.CharField(label=capfirst(_("last name")), max_length=100, required=False)
+    first_name = forms.CharField(label=capfirst(_("first name")), max_length=100, required=False)
+    patronymic = forms.CharField(label=capfirst(_("patronymic")), max_length=100, required=False)
     organisation = OrganisationByBinField(
-        label=_("organisation (BIN)"), max_length=12, required=False
+        label=capfirst(_("organisation (BIN)")), max_length=12, required=False
     )
-    position = forms.CharField(label=_("position"), max_length=200, required=False)
-    subject = forms.CharField(label=_("subject taught"), max_length=200, required=False)
-    email = forms.EmailField(label=_("e-mail"), required=False)
-    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
-    basis = forms.ChoiceField(label=_("funding basis"), choices=FundingBasis.choices)
-    state_order_reference = forms.CharField(label=_("state order"), max_length=200, required=False)
+    position = forms.CharField(label=capfirst(_("position")), max_length=200, required=False)
+    subject = forms.CharField(label=capfirst(_("subject taught")), max_length=200, required=False)
+    email = forms.EmailField(label=capfirst(_("e-mail")), required=False)
+    phone = forms.CharField(label=capfirst(_("phone")), max_length=30, required=False)
+    basis = forms.ChoiceField(label=capfirst(_("funding basis")), choices=FundingBasis.choices)
+    state_order_reference = forms.CharField(
+        label=capfirst(_("state order")), max_length=200, required=False
+    )
     customer = OrganisationByBinField(
-        label=_("customer organisation (BIN)"), max_length=12, required=False
+        label=capfirst(_("customer organisation (BIN)")), max_length=12, required=False
     )
-    contract_number = forms.CharField(label=_("contract number"), max_length=50, required=False)
+    contract_number = forms.CharField(
+        label=capfirst(_("contract number")), max_length=50, required=False
+    )
     price = forms.DecimalField(
-        label=_("price, tenge"), max_digits=12, decimal_places=2, min_value=0, required=False
+        label=capfirst(_("price, tenge")),
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
     )
     with_work_interruption = forms.BooleanField(
-        label=_("with interruption from work"), required=False, initial=True
+        label=capfirst(_("with interruption from work")), required=False, initial=True
     )
-    from_other_town = forms.BooleanField(label=_("from another town"), required=False)
+    from_other_town = forms.BooleanField(label=capfirst(_("from another town")), required=False)
 
     def clean_iin(self) -> str:
         value = self.cleaned_data["iin"].strip()
@@ -98,10 +107,12 @@ class EnrollmentAddForm(forms.Form):
 class OrderFieldsForm(forms.Form):
     """Number, date and signatory of an order of the head (§15, §22)."""
 
-    number = forms.CharField(label=_("order number"), max_length=20)
-    date = forms.DateField(label=_("order date"), widget=DateInput())
-    head_name = forms.CharField(label=_("signed by"), max_length=200)
-    head_title = forms.CharField(label=_("signatory's title"), max_length=200, required=False)
+    number = forms.CharField(label=capfirst(_("order number")), max_length=20)
+    date = forms.DateField(label=capfirst(_("order date")), widget=DateInput())
+    head_name = forms.CharField(label=capfirst(_("signed by")), max_length=200)
+    head_title = forms.CharField(
+        label=capfirst(_("signatory's title")), max_length=200, required=False
+    )
 
     @classmethod
     def suggested(cls, *, prefix: str | None = None, **kwargs: Any) -> "OrderFieldsForm":
@@ -125,8 +136,8 @@ class AdmitForm(OrderFieldsForm):
 
 
 class ExpelForm(OrderFieldsForm):
-    ground = forms.ChoiceField(label=_("ground (§22)"), choices=ExpulsionGround.choices)
-    reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    ground = forms.ChoiceField(label=capfirst(_("ground (§22)")), choices=ExpulsionGround.choices)
+    reason = forms.CharField(label=capfirst(_("reason")), widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -136,4 +147,4 @@ class ExpelForm(OrderFieldsForm):
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("note"), max_length=1000, required=False)
+    note = forms.CharField(label=capfirst(_("note")), max_length=1000, required=False)
