@@ -107,6 +107,7 @@ def _page(
     admit_form: AdmitForm | None = None,
     expel_form: ExpelForm | None = None,
     expelling: Enrollment | None = None,
+    selected_ids: frozenset[int] = frozenset(),
     status: int = 200,
 ) -> HttpResponse:
     """The enrollments page of an intake; a failed form is shown again with its errors."""
@@ -158,6 +159,7 @@ def _page(
         "expel_form": expel_form,
         "expelling": expelling,
         "admittable": (S.APPLIED, S.WAITLISTED),
+        "selected_ids": selected_ids,
     }
     return render(request, "listeners/intake_enrollments.html", context, status=status)
 
@@ -248,7 +250,13 @@ def intake_admit(request: HttpRequest, pk: int) -> HttpResponse:
                     % {"n": len(selected), "order": order},
                 )
                 return _back(intake)
-    return _page(request, intake, admit_form=form, status=400)
+    return _page(
+        request,
+        intake,
+        admit_form=form,
+        selected_ids=frozenset(e.pk for e in selected),
+        status=400,
+    )
 
 
 @require_POST

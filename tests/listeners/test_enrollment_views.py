@@ -447,3 +447,10 @@ def test_the_admission_form_suggests_the_next_number_and_the_head(staff, intake,
     html = staff.get(page_url(intake)).content.decode()
     assert 'name="admit-number" value="42"' in html
     assert 'value="Қ. Жұмабеков"' in html
+
+
+def test_a_refused_admission_keeps_the_selection(staff, intake, organisation):
+    make_order(OrderKind.ADMISSION, number="101", date=datetime.date(2026, 2, 1))
+    applicant = make_enrollment(make_listener(organisation), intake)
+    html = admit(staff, intake, [applicant]).content.decode()
+    assert f'value="{applicant.pk}" form="admit" checked' in html
