@@ -454,3 +454,10 @@ def test_a_refused_admission_keeps_the_selection(staff, intake, organisation):
     applicant = make_enrollment(make_listener(organisation), intake)
     html = admit(staff, intake, [applicant]).content.decode()
     assert f'value="{applicant.pk}" form="admit" checked' in html
+
+
+def test_links_of_a_refused_form_lead_back_to_the_page(staff, intake, listener):
+    make_enrollment(listener, intake)
+    html = add(staff, intake, iin=listener.iin).content.decode()
+    assert f'href="{page_url(intake)}?state=applied"' in html
+    assert 'href="?' not in html
