@@ -89,31 +89,50 @@ def test_anonymous_visitors_are_sent_to_the_sign_in_page(client, intake):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith(reverse("login"))
-    for url in _post_urls(intake):
-        assert client.post(url).url.startswith(reverse("login"))
+    session = Session.objects.create(intake=intake, date=intake.start_date, topic="A", hours=2)
+    remove = reverse("courses:session_remove", args=[intake.pk, session.pk])
+    for url in _post_urls(intake) + [remove]:
+        assert client.post(url, {"reason": "x"}).url.startswith(reverse("login"))
+    intake.refresh_from_db()
+    assert intake.status == IntakeStatus.PLANNED
+    assert Session.objects.count() == 1
 
 
 def test_a_listener_is_refused_everywhere(client, listener, intake):
     client.force_login(listener.user)
     for url in _read_urls(intake) + _change_urls(intake):
         assert client.get(url).status_code == 403, url
-    for url in _post_urls(intake):
+    session = Session.objects.create(intake=intake, date=intake.start_date, topic="A", hours=2)
+    remove = reverse("courses:session_remove", args=[intake.pk, session.pk])
+    for url in _post_urls(intake) + [remove]:
         assert client.post(url, {"reason": "x"}).status_code == 403, url
+    assert Session.objects.count() == 1
 
 
 def test_a_district_methodologist_reads_but_changes_nothing(client, district_methodologist):
     intake = make_intake(code="KEEP")
+    session = Session.objects.create(intake=intake, date=intake.start_date, topic="A", hours=2)
     client.force_login(district_methodologist)
     for url in _read_urls(intake):
         assert client.get(url).status_code == 200, url
     for url in _change_urls(intake):
         assert client.get(url).status_code == 403, url
     assert client.post(CREATE, _form(intake.programme)).status_code == 403
+    edit = reverse("courses:intake_edit", args=[intake.pk])
+    assert client.post(edit, _form(intake.programme, code="KEEP")).status_code == 403
     cancel = reverse("courses:intake_cancel", args=[intake.pk])
     assert client.post(cancel, {"reason": "No teacher"}).status_code == 403
+    add = reverse("courses:session_add", args=[intake.pk])
+    data = {"session-date": "2026-03-03", "session-topic": "B", "session-hours": "2"}
+    assert client.post(add, data).status_code == 403
+    remove = reverse("courses:session_remove", args=[intake.pk, session.pk])
+    assert client.post(remove).status_code == 403
+    page = client.get(_detail(intake)).content.decode()
+    assert cancel not in page and add not in page and edit not in page
     intake.refresh_from_db()
-    assert intake.status == IntakeStatus.PLANNED
+    assert (intake.status, intake.capacity) == (IntakeStatus.PLANNED, 3)
     assert list(Intake.objects.values_list("code", flat=True)) == ["KEEP"]
+    assert list(Session.objects.all()) == [session]
 
 
 @pytest.mark.parametrize("persona", ["methodologist", "administrator"])

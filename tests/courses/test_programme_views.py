@@ -60,6 +60,10 @@ def test_anonymous_visitors_are_sent_to_the_sign_in_page(client, programme):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith(reverse("login"))
+    archive = client.post(reverse("courses:programme_archive", args=[programme.pk]))
+    assert archive.url.startswith(reverse("login"))
+    programme.refresh_from_db()
+    assert programme.is_active is True
 
 
 def test_a_listener_is_refused_everywhere(client, listener, programme):
