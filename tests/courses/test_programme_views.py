@@ -147,8 +147,9 @@ def test_the_catalogue_is_paginated_by_fifty(client, methodologist):
     for number in range(55):
         make_programme(code=f"P{number:03d}")
     client.force_login(methodologist)
-    first, second = client.get(LIST), client.get(LIST, {"page": 2})
+    first, second = client.get(LIST, {"q": "p0"}), client.get(LIST, {"q": "p0", "page": 2})
     assert len(first.context["page"]) == 50
+    assert 'href="?q=p0&amp;page=2"' in first.content.decode()
     assert _codes(second) == ["P050", "P051", "P052", "P053", "P054"]
 
 
