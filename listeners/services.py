@@ -204,7 +204,16 @@ def listener_enroll(
             phone=phone.strip(),
         )
         listener.full_clean(exclude=["user"])
-        listener.save()
+        try:
+            with transaction.atomic():
+                listener.save()
+        except IntegrityError:
+            # Registered by someone else between the check and the save.
+            raise RuleViolation(
+                _("A listener with this IIN was registered meanwhile: submit the form again."),
+                field="iin",
+                code="duplicate_listener",
+            ) from None
     enrollment = enrollment_apply(
         listener=listener,
         intake=intake,
