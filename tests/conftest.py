@@ -172,3 +172,66 @@ def make_enrollment(
         fields.setdefault("expulsion_order", make_order(OrderKind.EXPULSION, intake=intake))
         fields.setdefault("expulsion_reason", fields["expulsion_order"].reason)
     return Enrollment.objects.create(listener=listener, intake=intake, state=state, **fields)
+
+
+# --- a real browser -------------------------------------------------------------------------
+
+# Debian's Chromium, started as the sandbox allows and without calls to outside hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium driven by Playwright. Locally the browser tests skip when Playwright or
+    Chromium is missing; in CI (CI=true) that is a failure."""
+    import os
+    import shutil
+
+    def missing(what: str):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{what} is missing: CI must run the browser tests")
+        pytest.skip(f"{what} is not installed")
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        missing("Chromium")
+    # Playwright's sync API keeps an event loop in this thread; Django's ORM calls made by
+    # the tests around it are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+def browser_page(browser, live_server, user: User, *, language: str = "en", **page_options):
+    """A new page signed in as `user`, reading the interface in `language`."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(**page_options)
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            },
+            {"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url},
+        ]
+    )
+    return context.new_page()

@@ -1,17 +1,14 @@
 """The programme catalogue of the workspace: who may use it, what it finds, how it refuses
 hours that break the rules, the live preview, archiving instead of deleting."""
 
-import shutil
-
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from courses.models import Programme
 from courses.rules import ProgrammeKind
 from institute.models import Role
-from tests.conftest import make_intake, make_programme, make_user
+from tests.conftest import browser_page, make_intake, make_programme, make_user
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("courses:programme_list")
@@ -303,33 +300,17 @@ def test_there_is_no_delete(en, methodologist, programme):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_preview_follows_the_typing_in_a_browser(live_server, monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api")
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("Chromium is not installed")
-    # Playwright's sync API runs an event loop; the ORM calls here happen outside it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    signed_in = Client()
-    signed_in.force_login(make_user(Role.METHODOLOGIST, "methodologist"))
-    cookies = [
-        {
-            "name": settings.SESSION_COOKIE_NAME,
-            "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
-        },
-        {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en"},
-    ]
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page()
-        page.context.add_cookies([{**cookie, "url": live_server.url} for cookie in cookies])
-        page.goto(live_server.url + CREATE)
-        page.select_option("#id_kind", "retraining")
-        page.fill("#id_hours", "279")
-        preview = page.locator("#programme-preview")
-        playwright.expect(preview).to_contain_text("§10.3")
-        page.select_option("#id_kind", "upgrade")
-        page.fill("#id_hours", "109")
-        playwright.expect(preview).to_contain_text("Long-term")
-        browser.close()
+def test_the_preview_follows_the_typing_in_a_browser(browser, live_server):
+    from playwright.sync_api import expect
+
+    page = browser_page(browser, live_server, make_user(Role.METHODOLOGIST, "methodologist"))
+    page.goto(live_server.url + CREATE)
+    page.select_option("#id_kind", "retraining")
+    page.fill("#id_hours", "279")
+    preview = page.locator("#programme-preview")
+    expect(preview).to_contain_text("§10.3")
+    page.select_option("#id_kind", "upgrade")
+    page.fill("#id_hours", "109")
+    expect(preview).to_contain_text("Long-term")
+    page.context.close()
     assert not Programme.objects.exists()
