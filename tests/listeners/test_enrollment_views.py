@@ -461,3 +461,12 @@ def test_links_of_a_refused_form_lead_back_to_the_page(staff, intake, listener):
     html = add(staff, intake, iin=listener.iin).content.decode()
     assert f'href="{page_url(intake)}?state=applied"' in html
     assert 'href="?' not in html
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_page_opens_in_kazakh_and_russian(client, methodologist, intake, listener, language):
+    make_enrollment(listener, intake, state=S.ADMITTED)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    client.force_login(methodologist)
+    response = client.get(page_url(intake))
+    assert response.status_code == 200 and "Сұлтанова Гүлназ" in response.content.decode()
