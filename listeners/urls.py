@@ -20,4 +20,11 @@ urlpatterns = [
         name="expulsion_reference_pdf",
     ),
     path("orders/<int:pk>/admission-order.pdf", views.order_pdf, name="order_pdf"),
+    path("intakes/<int:pk>/imports/new/", views.import_upload, name="import_upload"),
+    path("intakes/<int:pk>/imports/<int:job_pk>/", views.import_detail, name="import_detail"),
+    path(
+        "intakes/<int:pk>/imports/<int:job_pk>/confirm/",
+        views.import_confirm,
+        name="import_confirm",
+    ),
 ]

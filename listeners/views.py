@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,11 +19,12 @@ from courses.models import Intake, IntakeStatus
 from institute.access import can_change, workspace_change, workspace_view
 from listeners import services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
-from listeners.forms import AdmitForm, EnrollmentAddForm, ExpelForm, NoteForm
-from listeners.models import Enrollment, Listener, Order
+from listeners.forms import AdmitForm, EnrollmentAddForm, ExpelForm, ImportUploadForm, NoteForm
+from listeners.models import Enrollment, ImportJob, ImportStatus, Listener, Order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
+from listeners.tasks import enqueue_on_commit, import_apply, import_check
 
 STARTING_SOON_DAYS = 30
 DASHBOARD_ROWS = 8
@@ -350,3 +352,87 @@ def expulsion_reference_pdf(request: HttpRequest, intake_pk: int, pk: int) -> Ht
         state=S.EXPELLED,
     )
     return _pdf(render_expulsion_reference_pdf(enrollment), f"reference-{enrollment.pk}.pdf")
+
+
+# --- importing a list (§14–§15) --------------------------------------------------------------
+
+
+def _import_job(intake: Intake, pk: int) -> ImportJob:
+    return get_object_or_404(ImportJob.objects.select_related("intake"), intake=intake, pk=pk)
+
+
+@workspace_change
+def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a list: it is checked in the background and nothing is imported until
+    confirmed."""
+    intake = _intake(pk)
+    form = ImportUploadForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "with_work_interruption": intake.with_work_interruption,
+            "state_order_reference": intake.state_order_reference,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with transaction.atomic():
+            job = ImportJob(
+                intake=intake,
+                filename=upload.name[:200],
+                basis=form.cleaned_data["basis"],
+                state_order_reference=form.cleaned_data["state_order_reference"],
+                with_work_interruption=form.cleaned_data["with_work_interruption"],
+                created_by=request.user,
+            )
+            # The stored name is ours: the uploaded one is only shown, never used as a path.
+            job.file.save(
+                f"list-{intake.pk}.{upload.name.rsplit('.', 1)[-1].lower()}", upload, save=False
+            )
+            job.save()
+            enqueue_on_commit(import_check, job.pk)
+        return redirect("listeners:import_detail", pk=intake.pk, job_pk=job.pk)
+    return render(request, "listeners/import_upload.html", {"intake": intake, "form": form})
+
+
+PREVIEW_ROWS = 50
+
+
+@workspace_view
+def import_detail(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
+    """How far the check or the import has got; the bad rows and why; the confirm button.
+    htmx asks again every second while the worker is busy."""
+    intake = _intake(pk)
+    job = _import_job(intake, job_pk)
+    context = {
+        "intake": intake,
+        "job": job,
+        "busy": job.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING),
+        "bad_rows": job.bad_rows,
+        "preview": job.rows[:PREVIEW_ROWS],
+        "found": sum(1 for row in job.rows if row.get("listener_id")),
+    }
+    template = (
+        "listeners/_import_status.html"
+        if request.headers.get("HX-Request")
+        else ("listeners/import_detail.html")
+    )
+    return render(request, template, context)
+
+
+@require_POST
+@workspace_change
+def import_confirm(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
+    """Import a checked list. Claiming the job with a conditional UPDATE makes a second click
+    (or a second tab) do nothing."""
+    intake = _intake(pk)
+    job = _import_job(intake, job_pk)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+            status=ImportStatus.IMPORTING
+        )
+        if claimed:
+            enqueue_on_commit(import_apply, job.pk)
+    if not claimed:
+        messages.warning(request, _("This list is not waiting to be imported."))
+    return redirect("listeners:import_detail", pk=intake.pk, job_pk=job.pk)

@@ -1,0 +1,159 @@
+"""The import pages: upload, background check with progress, confirm once, all or nothing."""
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from listeners.models import Enrollment, ImportJob, ImportStatus
+from tests.conftest import make_iin, make_intake
+from tests.listeners.test_imports import xlsx
+
+pytestmark = pytest.mark.django_db
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def worker(settings, tmp_path):
+    """Background tasks run as soon as they are enqueued; uploads go to a temporary folder."""
+    settings.TASKS = IMMEDIATE
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def signed_in(client, methodologist):
+    client.force_login(methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _upload(client, intake, data: bytes, name: str = "list.xlsx", **fields):
+    payload = {
+        "file": SimpleUploadedFile(name, data),
+        "basis": "state_order",
+        "with_work_interruption": "on",
+        **fields,
+    }
+    return client.post(reverse("listeners:import_upload", args=[intake.pk]), payload)
+
+
+def test_a_list_with_one_bad_row_is_shown_row_by_row_and_nothing_is_imported(
+    signed_in, intake, organisation, worker, django_capture_on_commit_callbacks
+):
+    data = xlsx(
+        [
+            [make_iin(), "Әлиев", "Нұрлан", "", organisation.bin, "", ""],
+            ["871008401428", "Сейіт", "Дана", "", organisation.bin, "", ""],
+            [make_iin(), "Оспан", "Ерлан", "", organisation.bin, "", ""],
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _upload(signed_in, intake, data)
+    job = ImportJob.objects.get()
+    assert response.url == reverse("listeners:import_detail", args=[intake.pk, job.pk])
+    assert job.status == ImportStatus.INVALID
+    page = signed_in.get(response.url).content.decode()
+    assert "1 row cannot be imported" in page
+    assert "871008401428" in page and "wrong check digit" in page
+    assert not Enrollment.objects.filter(intake=intake).exists()
+
+
+def test_a_clean_list_is_imported_once_even_if_confirmed_twice(
+    signed_in, intake, organisation, worker, django_capture_on_commit_callbacks
+):
+    data = xlsx(
+        [
+            [make_iin(), "Әлиев", "Нұрлан", "", organisation.bin, "", ""],
+            [make_iin(), "Оспан", "Ерлан", "", organisation.bin, "", "иә"],
+        ]
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(signed_in, intake, data)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.CHECKED
+    assert (
+        "Import 2 applicants"
+        in signed_in.get(
+            reverse("listeners:import_detail", args=[intake.pk, job.pk])
+        ).content.decode()
+    )
+    confirm = reverse("listeners:import_confirm", args=[intake.pk, job.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(confirm)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = signed_in.post(confirm, follow=True)
+    assert "not waiting to be imported" in second.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.imported) == (ImportStatus.IMPORTED, 2)
+    assert Enrollment.objects.filter(intake=intake).count() == 2
+
+
+def test_the_progress_is_a_partial_for_htmx(signed_in, intake, methodologist):
+    job = ImportJob.objects.create(
+        intake=intake, filename="a.xlsx", created_by=methodologist, total=200, processed=50
+    )
+    response = signed_in.get(
+        reverse("listeners:import_detail", args=[intake.pk, job.pk]), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'value="25"' in html and 'hx-trigger="every 1s"' in html
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("list.pdf", b"%PDF-1.4", "Upload an .xlsx or .csv file."),
+        ("list.xlsx", b"not a workbook", "not a readable .xlsx workbook"),
+    ],
+)
+def test_a_wrong_file_is_refused_beside_the_field(signed_in, intake, worker, name, data, message):
+    response = _upload(signed_in, intake, data, name=name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_contract_basis_is_refused_for_a_list(signed_in, intake, organisation, worker):
+    data = xlsx([[make_iin(), "Әлиев", "Нұрлан", "", organisation.bin, "", ""]])
+    response = _upload(signed_in, intake, data, basis="contract_person")
+    assert "add contract listeners one by one" in response.content.decode()
+    assert not ImportJob.objects.exists()
+
+
+def test_a_district_methodologist_may_look_but_not_upload_or_confirm(
+    client, district_methodologist, intake, methodologist
+):
+    job = ImportJob.objects.create(
+        intake=intake, filename="a.xlsx", created_by=methodologist, status=ImportStatus.CHECKED
+    )
+    client.force_login(district_methodologist)
+    assert (
+        client.get(reverse("listeners:import_detail", args=[intake.pk, job.pk])).status_code == 200
+    )
+    assert client.get(reverse("listeners:import_upload", args=[intake.pk])).status_code == 403
+    assert (
+        client.post(reverse("listeners:import_confirm", args=[intake.pk, job.pk])).status_code
+        == 403
+    )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED
+
+
+def test_a_job_of_another_intake_is_not_found(signed_in, intake, methodologist):
+    job = ImportJob.objects.create(
+        intake=make_intake(), filename="a.xlsx", created_by=methodologist
+    )
+    url = reverse("listeners:import_detail", args=[intake.pk, job.pk])
+    assert signed_in.get(url).status_code == 404
+
+
+def test_confirm_refuses_get(signed_in, intake, methodologist):
+    job = ImportJob.objects.create(
+        intake=intake, filename="a.xlsx", created_by=methodologist, status=ImportStatus.CHECKED
+    )
+    url = reverse("listeners:import_confirm", args=[intake.pk, job.pk])
+    assert signed_in.get(url).status_code == 405
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKED
