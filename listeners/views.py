@@ -1,13 +1,11 @@
 """Workspace pages about listeners and their enrollments."""
 
-import datetime
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.models import Intake, IntakeStatus
+from courses.models import Attention, Intake, IntakeStatus
 from institute.access import can_change, workspace_change, workspace_view
 from listeners import services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
@@ -26,34 +24,30 @@ from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
 from listeners.tasks import enqueue_on_commit, import_apply, import_check
 
-STARTING_SOON_DAYS = 30
 DASHBOARD_ROWS = 8
 
 
 @workspace_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """What needs a methodologist's attention today, each count linking to its list."""
+    """What needs a methodologist's attention today, each count linking to its list (the
+    same Intake.objects.needing_attention the intake list filters by)."""
     today = timezone.localdate()
-    soon = today + datetime.timedelta(days=STARTING_SOON_DAYS)
-    live = Intake.objects.exclude(status=IntakeStatus.CANCELLED)
-    waiting = Enrollment.objects.filter(intake=OuterRef("pk"), state__in=[S.APPLIED, S.WAITLISTED])
-    unrecorded = Enrollment.objects.filter(intake=OuterRef("pk"), state=S.ADMITTED)
-    intakes = live.annotate(has_waiting=Exists(waiting), has_unrecorded=Exists(unrecorded))
-    starting_soon = Q(start_date__gte=today, start_date__lte=soon)
-    in_progress = Q(start_date__lte=today, end_date__gte=today)
-    results_due = Q(end_date__lt=today, has_unrecorded=True)
-    counts = intakes.aggregate(
-        starting_soon=Count("pk", filter=starting_soon),
-        in_progress=Count("pk", filter=in_progress),
-        with_applications=Count("pk", filter=Q(has_waiting=True)),
-        results_due=Count("pk", filter=results_due),
+
+    def attention(kind: str) -> Q:
+        return Q(pk__in=Intake.objects.needing_attention(kind, today=today).values("pk"))
+
+    counts = Intake.objects.aggregate(
+        starting_soon=Count("pk", filter=attention(Attention.STARTING_SOON)),
+        in_progress=Count("pk", filter=attention(Attention.IN_PROGRESS)),
+        with_applications=Count("pk", filter=attention(Attention.APPLICATIONS)),
+        results_due=Count("pk", filter=attention(Attention.RESULTS)),
     )
     counts["applications"] = (
         Enrollment.objects.filter(state__in=[S.APPLIED, S.WAITLISTED])
         .exclude(intake__status=IntakeStatus.CANCELLED)
         .count()
     )
-    listed = intakes.select_related("programme").annotate(
+    listed = Intake.objects.select_related("programme").annotate(
         waiting_count=Count(
             "enrollments", filter=Q(enrollments__state__in=[S.APPLIED, S.WAITLISTED])
         ),
@@ -62,8 +56,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "today": today,
         "counts": counts,
-        "starting_soon": listed.filter(starting_soon).order_by("start_date")[:DASHBOARD_ROWS],
-        "results_due": listed.filter(results_due).order_by("end_date")[:DASHBOARD_ROWS],
+        "starting_soon": listed.filter(attention(Attention.STARTING_SOON)).order_by("start_date")[
+            :DASHBOARD_ROWS
+        ],
+        "results_due": listed.filter(attention(Attention.RESULTS)).order_by("end_date")[
+            :DASHBOARD_ROWS
+        ],
     }
     return render(request, "listeners/dashboard.html", context)
 
