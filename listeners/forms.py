@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import AssessmentForm, CommissionRole
 from institute.models import Institute, Organisation
 from listeners import rules
 from listeners.models import FundingBasis, Order
@@ -197,3 +198,35 @@ class ImportUploadForm(forms.Form):
                 ),
             )
         return cleaned
+
+
+class CommissionForm(OrderFieldsForm):
+    """The attestation commission of an intake and the head's order approving it (§21)."""
+
+    assessment_form = forms.ChoiceField(
+        label=capfirst(_("form of assessment")), choices=AssessmentForm.choices
+    )
+    sits_on = forms.DateField(
+        label=capfirst(_("date of attestation")), widget=DateInput(), required=False
+    )
+    field_order = ["assessment_form", "sits_on", "number", "date", "head_name", "head_title"]
+
+
+class CommissionMemberForm(forms.Form):
+    """One member of the commission; a row left without a name is ignored."""
+
+    full_name = forms.CharField(label=capfirst(_("full name")), max_length=200, required=False)
+    position = forms.CharField(label=capfirst(_("position")), max_length=200, required=False)
+    role = forms.ChoiceField(
+        label=capfirst(_("role")), choices=CommissionRole.choices, initial=CommissionRole.MEMBER
+    )
+
+
+CommissionMemberFormSet = forms.formset_factory(CommissionMemberForm, extra=0, max_num=30)
+COMMISSION_MEMBER_ROWS = 5
+
+
+class ResultsDateForm(forms.Form):
+    """The completion date given to those who pass (SPEC §4)."""
+
+    on = forms.DateField(label=capfirst(_("completion date")), widget=DateInput())

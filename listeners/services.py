@@ -11,16 +11,25 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Intake, IntakeStatus
+from courses.models import (
+    Commission,
+    CommissionMember,
+    CommissionRole,
+    Intake,
+    IntakeStatus,
+    Session,
+)
 from institute.models import Organisation, User
 from institute.rules import RuleViolation
 from listeners import rules
 from listeners.models import (
+    Attendance,
     Enrollment,
     EnrollmentTransition,
     ExternalUpgrade,
     FundingBasis,
     Listener,
+    Mark,
     Order,
 )
 from listeners.rules import EnrollmentState as S
@@ -342,3 +351,142 @@ def enrollment_withdraw(*, enrollment: Enrollment, note: str = "", by: User | No
 def enrollment_reject(*, enrollment: Enrollment, note: str = "", by: User | None) -> Enrollment:
     """An application (applied or waitlisted) is turned down (SPEC §4)."""
     return enrollment_change_state(enrollment=enrollment, to=S.REJECTED, by=by, reason=note.strip())
+
+
+# --- the attendance journal and the attestation (§21) ----------------------------------------
+
+# Who is in the journal: those admitted, and those whose course ended (SPEC §4).
+JOURNAL_STATES = (S.ADMITTED, S.COMPLETED, S.FAILED, S.EXPELLED)
+# Whose attendance may still be marked: an expelled listener's journal is closed by the order.
+MARKABLE_STATES = (S.ADMITTED, S.COMPLETED, S.FAILED)
+
+
+@transaction.atomic
+def attendance_mark(
+    *, enrollment: Enrollment, session: Session, mark: str, by: User | None
+) -> Attendance:
+    """Mark one listener at one session of their intake: the journal's cell, one row per
+    (enrollment, session), remarked in place with who marked it."""
+    if mark not in Mark.values:
+        raise RuleViolation(_("Unknown attendance mark."), field="mark", code="unknown_mark")
+    if session.intake_id != enrollment.intake_id:
+        raise RuleViolation(
+            _("The session belongs to another intake."), field="session", code="session_intake"
+        )
+    if enrollment.state not in MARKABLE_STATES:
+        raise RuleViolation(
+            _("%(name)s is “%(state)s”: only admitted listeners are in the journal.")
+            % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
+            field="enrollment",
+            code="not_in_journal",
+        )
+    attendance, _created = Attendance.objects.update_or_create(
+        enrollment=enrollment, session=session, defaults={"mark": mark, "marked_by": by}
+    )
+    return attendance
+
+
+def commission_order(intake: Intake) -> Order | None:
+    """The latest order of the head approving the intake's commission (§21), if any."""
+    return (
+        Order.objects.filter(intake=intake, kind=OrderKind.COMMISSION)
+        .order_by("-date", "-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MemberData:
+    full_name: str
+    position: str
+    role: str
+
+
+@transaction.atomic
+def commission_approve(
+    *,
+    intake: Intake,
+    assessment_form: str,
+    sits_on: datetime.date | None,
+    members: Sequence[MemberData],
+    order_fields: dict[str, Any],
+    by: User | None,
+) -> Commission:
+    """Form (or form again) the attestation commission of an intake and approve it by an
+    order of the head (§21): the commission, its members and the order, all or nothing.
+    A commission has members and exactly one chair."""
+    members = [m for m in members if m.full_name.strip()]
+    if not members:
+        raise RuleViolation(
+            _("A commission needs its members (§21)."), field="members", code="no_members"
+        )
+    chairs = sum(1 for m in members if m.role == CommissionRole.CHAIR)
+    if chairs != 1:
+        raise RuleViolation(
+            _("A commission has exactly one chair (§21)."), field="members", code="one_chair"
+        )
+    Intake.objects.select_for_update().get(pk=intake.pk)
+    commission, _created = Commission.objects.update_or_create(
+        intake=intake, defaults={"assessment_form": assessment_form, "sits_on": sits_on}
+    )
+    commission.members.all().delete()
+    CommissionMember.objects.bulk_create(
+        CommissionMember(
+            commission=commission,
+            full_name=m.full_name.strip(),
+            position=m.position.strip(),
+            role=m.role,
+        )
+        for m in members
+    )
+    _order_create(kind=OrderKind.COMMISSION, intake=intake, fields=order_fields, by=by)
+    return commission
+
+
+@transaction.atomic
+def results_record(
+    *,
+    intake: Intake,
+    results: dict[int, tuple[bool, str]],
+    on: datetime.date | None,
+    by: User | None,
+) -> dict[str, int]:
+    """Record the commission's decisions for an intake (§21), all or nothing: a pass
+    completes the enrollment on `on` with its grade, a fail fails it. Listeners left out of
+    `results` stay admitted. Returns {"completed": n, "failed": m}."""
+    if not Commission.objects.filter(intake=intake).exists() or commission_order(intake) is None:
+        raise RuleViolation(
+            _(
+                "§21: knowledge is assessed by a commission approved by the head's order. "
+                "Approve the commission of the intake first."
+            ),
+            code="no_commission",
+        )
+    if not results:
+        raise RuleViolation(_("Give at least one result."), code="empty")
+    fresh = {
+        e.pk: e
+        for e in Enrollment.objects.select_for_update()
+        .select_related("listener")
+        .filter(pk__in=list(results), intake=intake)
+    }
+    if set(results) - set(fresh):
+        raise RuleViolation(
+            _("A result was given for someone who is not a listener of this intake."),
+            code="other_intake",
+        )
+    for enrollment in fresh.values():
+        if enrollment.state != S.ADMITTED:
+            raise RuleViolation(
+                _("%(name)s is “%(state)s”: only admitted listeners are attested.")
+                % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
+                code="illegal_transition",
+            )
+    counts = {"completed": 0, "failed": 0}
+    for pk, (passed, grade) in results.items():
+        to = S.COMPLETED if passed else S.FAILED
+        enrollment_change_state(
+            enrollment=fresh[pk], to=to, by=by, on=on, result=grade.strip()[:100]
+        )
+        counts[to] += 1
+    return counts

@@ -20,6 +20,15 @@ urlpatterns = [
         name="expulsion_reference_pdf",
     ),
     path("orders/<int:pk>/admission-order.pdf", views.order_pdf, name="order_pdf"),
+    path("intakes/<int:pk>/attendance/", views.attendance, name="attendance"),
+    path("intakes/<int:pk>/attendance/mark/", views.attendance_mark, name="attendance_mark"),
+    path("intakes/<int:pk>/attestation/", views.attestation, name="attestation"),
+    path(
+        "intakes/<int:pk>/attestation/commission/",
+        views.commission_approve,
+        name="commission_approve",
+    ),
+    path("intakes/<int:pk>/attestation/results/", views.results_record, name="results_record"),
     path("intakes/<int:pk>/imports/new/", views.import_upload, name="import_upload"),
     path("intakes/<int:pk>/imports/<int:job_pk>/", views.import_detail, name="import_detail"),
     path(

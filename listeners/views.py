@@ -1,5 +1,7 @@
 """Workspace pages about listeners and their enrollments."""
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -13,12 +15,30 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from courses.models import Attention, Intake, IntakeStatus
+from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, workspace_change, workspace_view
 from listeners import services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
-from listeners.forms import AdmitForm, EnrollmentAddForm, ExpelForm, ImportUploadForm, NoteForm
-from listeners.models import Enrollment, ImportJob, ImportStatus, Listener, Order
+from listeners.forms import (
+    COMMISSION_MEMBER_ROWS,
+    AdmitForm,
+    CommissionForm,
+    CommissionMemberFormSet,
+    EnrollmentAddForm,
+    ExpelForm,
+    ImportUploadForm,
+    NoteForm,
+    ResultsDateForm,
+)
+from listeners.models import (
+    Attendance,
+    Enrollment,
+    ImportJob,
+    ImportStatus,
+    Listener,
+    Mark,
+    Order,
+)
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
@@ -434,3 +454,281 @@ def import_confirm(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     if not claimed:
         messages.warning(request, _("This list is not waiting to be imported."))
     return redirect("listeners:import_detail", pk=intake.pk, job_pk=job.pk)
+
+
+# --- the attendance journal ------------------------------------------------------------------
+
+# One click moves a cell on: not marked → present → absent → excused → present …
+NEXT_MARK = {"": Mark.PRESENT, Mark.PRESENT: Mark.ABSENT, Mark.ABSENT: Mark.EXCUSED}
+MARK_BADGES = {Mark.PRESENT: "ok", Mark.ABSENT: "bad", Mark.EXCUSED: "warn"}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One square of the journal: a listener at a session, as the template shows it."""
+
+    enrollment: Enrollment
+    session: Session
+    mark: str
+    markable: bool
+
+    @property
+    def label(self) -> str:
+        return Mark(self.mark).label if self.mark else _("not marked")
+
+    @property
+    def badge(self) -> str:
+        return MARK_BADGES.get(self.mark, "")
+
+    @property
+    def next_mark(self) -> str:
+        return NEXT_MARK.get(self.mark, Mark.PRESENT)
+
+    @property
+    def next_label(self) -> str:
+        return Mark(self.next_mark).label
+
+
+@workspace_view
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendance journal of an intake: its sessions across, its listeners down, the
+    share present by hours at the end of each row. A handful of queries whatever its size:
+    the marks of the whole intake are read once and looked up in a dict."""
+    intake = _intake(pk)
+    sessions = list(intake.sessions.all())
+    enrollments = list(
+        Enrollment.objects.with_attendance()
+        .filter(intake=intake, state__in=services.JOURNAL_STATES)
+        .select_related("listener")
+        .order_by("listener__last_name", "listener__first_name", "pk")
+    )
+    marks = dict(
+        (
+            (enrollment_id, session_id),
+            mark,
+        )
+        for enrollment_id, session_id, mark in Attendance.objects.filter(
+            enrollment__intake=intake
+        ).values_list("enrollment_id", "session_id", "mark")
+    )
+    writer = can_change(request.user)
+    rows = [
+        (
+            enrollment,
+            [
+                Cell(
+                    enrollment=enrollment,
+                    session=session,
+                    mark=marks.get((enrollment.pk, session.pk), ""),
+                    markable=writer and enrollment.state in services.MARKABLE_STATES,
+                )
+                for session in sessions
+            ],
+        )
+        for enrollment in enrollments
+    ]
+    context = {
+        "intake": intake,
+        "sessions": sessions,
+        "rows": rows,
+        "can_change": writer,
+    }
+    return render(request, "listeners/attendance.html", context)
+
+
+@require_POST
+@workspace_change
+def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one cell of the journal. With htmx the answer is the new cell (and the row's
+    share present, out of band); without JavaScript, back to the journal."""
+    intake = _intake(pk)
+    enrollment = _enrollment(intake, _int(request.POST.get("enrollment")))
+    session = get_object_or_404(Session, pk=_int(request.POST.get("session")))
+    htmx = bool(request.headers.get("HX-Request"))
+    try:
+        services.attendance_mark(
+            enrollment=enrollment,
+            session=session,
+            mark=request.POST.get("mark", ""),
+            by=request.user,
+        )
+    except ValidationError as error:
+        if htmx:
+            return HttpResponse(" ".join(error.messages), status=400)
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("listeners:attendance", pk=intake.pk)
+    if not htmx:
+        return redirect("listeners:attendance", pk=intake.pk)
+    counted = Enrollment.objects.with_attendance().get(pk=enrollment.pk)
+    enrollment.attendance_percent = counted.attendance_percent
+    cell = Cell(
+        enrollment=enrollment,
+        session=session,
+        mark=Attendance.objects.get(enrollment=enrollment, session=session).mark,
+        markable=True,
+    )
+    return render(
+        request,
+        "listeners/_attendance_cell.html",
+        {"cell": cell, "intake": intake, "percent_out_of_band": True},
+    )
+
+
+def _int(value: str | None) -> int:
+    """An id from a form: anything but digits is an id that does not exist (404)."""
+    return int(value) if value and value.isdigit() else 0
+
+
+# --- attestation (§21) -----------------------------------------------------------------------
+
+
+def _attestation_page(
+    request: HttpRequest,
+    intake: Intake,
+    *,
+    commission_form: CommissionForm | None = None,
+    member_formset=None,
+    results_form: ResultsDateForm | None = None,
+    posted: dict[int, tuple[str, str]] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The commission of an intake, its order, and the results of its listeners; a failed
+    form is shown again with its errors and what was typed."""
+    commission = Commission.objects.filter(intake=intake).prefetch_related("members").first()
+    order = services.commission_order(intake)
+    enrollments = list(
+        intake.enrollments.filter(state__in=[S.ADMITTED, S.COMPLETED, S.FAILED])
+        .select_related("listener")
+        .order_by("listener__last_name", "listener__first_name", "pk")
+    )
+    posted = posted or {}
+    for enrollment in enrollments:
+        enrollment.badge = STATE_BADGES.get(enrollment.state, "")
+        enrollment.posted_result, enrollment.posted_grade = posted.get(enrollment.pk, ("", ""))
+    writer = can_change(request.user)
+    if writer:
+        if commission_form is None:
+            commission_form = CommissionForm.suggested(prefix="commission")
+            if commission is not None:
+                commission_form.initial.update(
+                    assessment_form=commission.assessment_form, sits_on=commission.sits_on
+                )
+        if member_formset is None:
+            initial = (
+                [
+                    {"full_name": m.full_name, "position": m.position, "role": m.role}
+                    for m in commission.members.all()
+                ]
+                if commission is not None
+                else [{"role": CommissionRole.CHAIR}]
+            )
+            initial += [{"role": CommissionRole.MEMBER}] * COMMISSION_MEMBER_ROWS
+            member_formset = CommissionMemberFormSet(prefix="member", initial=initial)
+        if results_form is None:
+            default_on = (commission.sits_on if commission else None) or intake.end_date
+            results_form = ResultsDateForm(prefix="results", initial={"on": default_on})
+    context = {
+        "intake": intake,
+        "commission": commission,
+        "members": list(commission.members.all()) if commission else [],
+        "order": order,
+        "approved": commission is not None and order is not None,
+        "enrollments": enrollments,
+        "attestable": any(e.state == S.ADMITTED for e in enrollments),
+        "can_change": writer,
+        "commission_form": commission_form,
+        "member_formset": member_formset,
+        "results_form": results_form,
+    }
+    return render(request, "listeners/attestation.html", context, status=status)
+
+
+@workspace_view
+def attestation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attestation of an intake (§21): the commission approved by the head's order,
+    then the result of every listener on one page."""
+    return _attestation_page(request, _intake(pk))
+
+
+def _attestation_back(intake: Intake) -> HttpResponse:
+    return redirect("listeners:attestation", pk=intake.pk)
+
+
+@require_POST
+@workspace_change
+def commission_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Form the commission and approve it by an order of the head (§21)."""
+    intake = _intake(pk)
+    form = CommissionForm(request.POST, prefix="commission")
+    formset = CommissionMemberFormSet(request.POST, prefix="member")
+    if form.is_valid() and formset.is_valid():
+        members = [
+            services.MemberData(
+                full_name=row.get("full_name", ""),
+                position=row.get("position", ""),
+                role=row.get("role", CommissionRole.MEMBER),
+            )
+            for row in formset.cleaned_data
+            if row
+        ]
+        try:
+            services.commission_approve(
+                intake=intake,
+                assessment_form=form.cleaned_data["assessment_form"],
+                sits_on=form.cleaned_data["sits_on"],
+                members=members,
+                order_fields=form.order_data(),
+                by=request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The commission was approved by the head's order."))
+            return _attestation_back(intake)
+    return _attestation_page(
+        request, intake, commission_form=form, member_formset=formset, status=400
+    )
+
+
+RESULT_CHOICES = {"passed": True, "failed": False}
+
+
+@require_POST
+@workspace_change
+def results_record(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the commission's result of every listener of the intake at once (§21); rows
+    left blank stay admitted. All or nothing."""
+    intake = _intake(pk)
+    form = ResultsDateForm(request.POST, prefix="results")
+    posted: dict[int, tuple[str, str]] = {}
+    for value in request.POST.getlist("enrollment"):
+        pk_ = _int(value)
+        posted[pk_] = (
+            request.POST.get(f"result-{value}", ""),
+            request.POST.get(f"grade-{value}", "").strip(),
+        )
+    results = {
+        pk_: (RESULT_CHOICES[result], grade)
+        for pk_, (result, grade) in posted.items()
+        if result in RESULT_CHOICES
+    }
+    if form.is_valid():
+        if any(result and result not in RESULT_CHOICES for result, _grade in posted.values()):
+            form.add_error(None, _("Choose “passed”, “failed” or nothing for each listener."))
+        elif not results:
+            form.add_error(None, _("Give at least one result."))
+        else:
+            try:
+                counts = services.results_record(
+                    intake=intake, results=results, on=form.cleaned_data["on"], by=request.user
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Results recorded: %(completed)s completed, %(failed)s failed.") % counts,
+                )
+                return _attestation_back(intake)
+    return _attestation_page(request, intake, results_form=form, posted=posted, status=400)
