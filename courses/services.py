@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from courses.models import Intake, IntakeStatus, Programme, Session
 from institute.models import User
 from institute.rules import RuleViolation
+from institute.services import log_action
 
 
 @transaction.atomic
@@ -16,6 +17,7 @@ def programme_archive(*, programme: Programme, by: User | None) -> Programme:
     if programme.is_active:
         programme.is_active = False
         programme.save(update_fields=["is_active", "updated_at"])
+        log_action(obj=programme, action="programme.archived", by=by)
     return programme
 
 
@@ -26,6 +28,7 @@ def programme_restore(*, programme: Programme, by: User | None) -> Programme:
     if not programme.is_active:
         programme.is_active = True
         programme.save(update_fields=["is_active", "updated_at"])
+        log_action(obj=programme, action="programme.restored", by=by)
     return programme
 
 
@@ -53,6 +56,7 @@ def intake_cancel(*, intake: Intake, reason: str, by: User | None) -> Intake:
     intake.status = IntakeStatus.CANCELLED
     intake.cancel_reason = reason
     intake.save(update_fields=["status", "cancel_reason"])
+    log_action(obj=intake, action="intake.cancelled", by=by, reason=reason)
     return intake
 
 
@@ -67,4 +71,12 @@ def session_remove(*, session: Session, by: User | None) -> None:
             % {"date": session.date.strftime("%d.%m.%Y")},
             code="session_has_attendance",
         )
+    log_action(
+        obj=session.intake,
+        action="session.removed",
+        by=by,
+        date=session.date.isoformat(),
+        topic=session.topic,
+        hours=session.hours,
+    )
     session.delete()

@@ -5,9 +5,11 @@ The site's titles are set here, once, for every app.
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from institute.models import (
+    AuditEntry,
     Branch,
     District,
     Field,
@@ -110,3 +112,23 @@ class TeacherAdmin(admin.ModelAdmin):
     list_select_related = ("field", "branch")
     search_fields = ("last_name", "first_name", "patronymic")
     autocomplete_fields = ("field", "branch", "user")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail: read only, for the administrator who answers to auditors."""
+
+    list_display = ("at", "action", "content_type", "object_id", "by")
+    list_filter = ("action", "content_type")
+    list_select_related = ("content_type", "by")
+    date_hierarchy = "at"
+    search_fields = ("action", "by__username", "by__last_name")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
+        return False

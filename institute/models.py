@@ -292,3 +292,35 @@ class Teacher(models.Model):
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.patronymic) if p)
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record, and when (SPEC §4, §7): the audit trail of the register.
+
+    Written by services through institute.services.log_action; never changed or deleted.
+    """
+
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", verbose_name=_("record type"), on_delete=models.PROTECT
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    by = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} #{self.object_id}"
