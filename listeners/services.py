@@ -21,6 +21,7 @@ from courses.models import (
 )
 from institute.models import Organisation, User
 from institute.rules import RuleViolation
+from institute.services import log_action
 from listeners import rules
 from listeners.models import (
     Attendance,
@@ -439,7 +440,14 @@ def commission_approve(
         )
         for m in members
     )
-    _order_create(kind=OrderKind.COMMISSION, intake=intake, fields=order_fields, by=by)
+    order = _order_create(kind=OrderKind.COMMISSION, intake=intake, fields=order_fields, by=by)
+    log_action(
+        obj=commission,
+        action="commission.approved",
+        by=by,
+        order=order.pk,
+        members=[m.full_name.strip() for m in members],
+    )
     return commission
 
 

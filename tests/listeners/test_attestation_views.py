@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from courses.models import AssessmentForm, Commission, CommissionMember, CommissionRole
+from institute.models import AuditEntry
 from listeners.models import Enrollment, EnrollmentTransition, Order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
@@ -121,6 +122,12 @@ def test_a_commission_with_a_chair_is_approved_by_a_commission_order(staff, inta
         "77",
         2026,
         methodologist,
+    )
+    entry = AuditEntry.objects.get(action="commission.approved")
+    assert (entry.object_id, entry.by, entry.data["order"]) == (
+        commission.pk,
+        methodologist,
+        order.pk,
     )
     html = staff.get(page_url(intake)).content.decode()
     assert "Серікова Динара" in html and "Commission order" in html and "No. 77" in html
