@@ -215,10 +215,24 @@ class CommissionForm(OrderFieldsForm):
 class CommissionMemberForm(forms.Form):
     """One member of the commission; a row left without a name is ignored."""
 
-    full_name = forms.CharField(label=capfirst(_("full name")), max_length=200, required=False)
-    position = forms.CharField(label=capfirst(_("position")), max_length=200, required=False)
+    # The rows sit in a table under column headings: each input names itself for screen readers.
+    full_name = forms.CharField(
+        label=capfirst(_("full name")),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-label": _("Member's full name")}),
+    )
+    position = forms.CharField(
+        label=capfirst(_("position")),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"aria-label": _("Member's position")}),
+    )
     role = forms.ChoiceField(
-        label=capfirst(_("role")), choices=CommissionRole.choices, initial=CommissionRole.MEMBER
+        label=capfirst(_("role")),
+        choices=CommissionRole.choices,
+        initial=CommissionRole.MEMBER,
+        widget=forms.Select(attrs={"aria-label": _("Member's role")}),
     )
 
 
