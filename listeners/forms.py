@@ -244,3 +244,17 @@ class ResultsDateForm(forms.Form):
     """The completion date given to those who pass (SPEC §4)."""
 
     on = forms.DateField(label=capfirst(_("completion date")), widget=DateInput())
+
+
+class PeriodForm(forms.Form):
+    """A period of days, first and last included."""
+
+    start = forms.DateField(label=_("from"), widget=DateInput())
+    end = forms.DateField(label=_("to"), widget=DateInput())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        return cleaned

@@ -30,6 +30,8 @@ urlpatterns = [
     ),
     path("intakes/<int:pk>/attestation/results/", views.results_record, name="results_record"),
     path("intakes/<int:pk>/imports/new/", views.import_upload, name="import_upload"),
+    path("intakes/<int:pk>/export/<slug:kind>.xlsx", views.intake_export, name="intake_export"),
+    path("accounting/", views.accounting_export, name="accounting_export"),
     path("intakes/<int:pk>/imports/<int:job_pk>/", views.import_detail, name="import_detail"),
     path(
         "intakes/<int:pk>/imports/<int:job_pk>/confirm/",

@@ -8,16 +8,16 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, workspace_change, workspace_view
-from listeners import services
+from listeners import exports, services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
 from listeners.forms import (
     COMMISSION_MEMBER_ROWS,
@@ -28,6 +28,7 @@ from listeners.forms import (
     ExpelForm,
     ImportUploadForm,
     NoteForm,
+    PeriodForm,
     ResultsDateForm,
 )
 from listeners.models import (
@@ -732,3 +733,43 @@ def results_record(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 return _attestation_back(intake)
     return _attestation_page(request, intake, results_form=form, posted=posted, status=400)
+
+
+# --- exports (.xlsx) -------------------------------------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INTAKE_EXPORTS = {
+    "list": exports.intake_list_xlsx,
+    "attendance": exports.intake_attendance_xlsx,
+    "results": exports.intake_results_xlsx,
+}
+
+
+def _xlsx(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@workspace_view
+def intake_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """The intake's list, attendance or results as an .xlsx in the interface's language."""
+    if kind not in INTAKE_EXPORTS:
+        raise Http404
+    intake = _intake(pk)
+    data = INTAKE_EXPORTS[kind](intake=intake, language=get_language())
+    return _xlsx(data, f"{intake.code}-{kind}.xlsx")
+
+
+@require_GET
+@workspace_view
+def accounting_export(request: HttpRequest) -> HttpResponse:
+    """For accounting (§20): who came from another town and who studies with interruption
+    from work, in the intakes running within a period. Without a valid period, the form."""
+    form = PeriodForm(request.GET or None)
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        data = exports.accounting_xlsx(start=start, end=end, language=get_language())
+        return _xlsx(data, f"accounting-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+    return render(request, "listeners/accounting.html", {"form": form})

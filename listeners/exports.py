@@ -1,0 +1,368 @@
+"""The .xlsx exports of an intake and for accounting, each one pure function returning bytes.
+
+Every export runs a fixed number of queries whatever the number of rows (select_related, one
+query for all the attendance marks) and streams its rows into a write-only workbook, so a list
+of thousands of people costs neither thousands of queries nor a workbook held in memory.
+Headers and labels are rendered in the language asked for; names of organisations, districts
+and programmes follow the same language (institute.models.localized).
+"""
+
+import datetime
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from courses.models import Intake, IntakeStatus
+from listeners.models import Attendance, Enrollment, FundingBasis, Mark
+from listeners.rules import EnrollmentState
+
+# The states admitted by an order of the head (§15): the people who study in the intake, and
+# the only ones in the journal, the results and the payments of §20.
+ADMITTED_STATES = (
+    EnrollmentState.ADMITTED,
+    EnrollmentState.COMPLETED,
+    EnrollmentState.FAILED,
+    EnrollmentState.EXPELLED,
+)
+CHUNK_SIZE = 2000
+DATE_FORMAT = "DD.MM.YYYY"
+BY_NAME = ("listener__last_name", "listener__first_name", "listener__patronymic", "pk")
+SHEET_TITLE_FORBIDDEN = str.maketrans("", "", "[]:*?/\\")
+BOLD = Font(bold=True)
+
+TEXT, DATE, NUMBER = "text", "date", "number"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: Promise | str
+    width: int
+    kind: str = NUMBER  # TEXT is written with the text format, so IINs keep leading zeros
+
+
+NUMBER_COLUMN = Column(_("No."), 6)
+IIN_COLUMN = Column(_("IIN"), 15, TEXT)
+
+
+def _text(value: Any) -> str:
+    return str(value) if value is not None else ""
+
+
+def _day(value: datetime.date | None) -> str:
+    return f"{value:%d.%m.%Y}" if value else ""
+
+
+def _sheet_title(text: str) -> str:
+    """Excel refuses sheet names longer than 31 characters or with []:*?/\\ in them."""
+    return text.translate(SHEET_TITLE_FORBIDDEN)[:31] or "Sheet"
+
+
+def _choice_labels(choices: type) -> dict[str, str]:
+    """The labels of a TextChoices, rendered once in the active language."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def _yes_no(value: bool) -> str:
+    return str(_("Yes") if value else _("No"))
+
+
+def _add_sheet(book: Workbook, *, name: str, title: str, columns: list[Column]) -> "_Sheet":
+    sheet = book.create_sheet(_sheet_title(name))
+    return _Sheet(sheet, title=title, columns=columns)
+
+
+class _Sheet:
+    """A write-only sheet: a title row, a frozen header row, then rows typed by column."""
+
+    def __init__(self, sheet: WriteOnlyWorksheet, *, title: str, columns: list[Column]) -> None:
+        self.sheet, self.kinds = sheet, [column.kind for column in columns]
+        # A write-only sheet takes its widths and panes before its first row.
+        for index, column in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = column.width
+        sheet.freeze_panes = "A3"
+        sheet.append([self._cell(title, font=BOLD)])
+        header = Alignment(wrap_text=True, vertical="top")
+        sheet.append([self._cell(str(c.header), font=BOLD, alignment=header) for c in columns])
+
+    def _cell(self, value: Any, **style: Any) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.sheet, value=value)
+        for name, setting in style.items():
+            setattr(cell, name, setting)
+        return cell
+
+    def append(self, values: Iterable[Any]) -> None:
+        row: list[Any] = []
+        for kind, value in zip(self.kinds, values, strict=True):
+            if kind == DATE and value is not None:
+                value = self._cell(value, number_format=DATE_FORMAT)
+            elif kind == TEXT and value:
+                value = self._cell(str(value), number_format="@")
+            row.append(value)
+        self.sheet.append(row)
+
+
+def _to_bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _intake_title(what: Promise, intake: Intake) -> str:
+    return str(
+        _("%(what)s. Intake %(code)s: %(programme)s, %(start)s – %(end)s")
+        % {
+            "what": what,
+            "code": intake.code,
+            "programme": intake.programme.title,
+            "start": _day(intake.start_date),
+            "end": _day(intake.end_date),
+        }
+    )
+
+
+def _admitted(intake: Intake) -> QuerySet[Enrollment]:
+    return Enrollment.objects.filter(intake=intake, state__in=ADMITTED_STATES).order_by(*BY_NAME)
+
+
+def intake_list_xlsx(*, intake: Intake, language: str) -> bytes:
+    """Every enrollment of the intake, whatever its state: who, where from, on what basis
+    (§14), the facts accounting needs (§20), the admission order (§15) and the result.
+    Two queries (three if the intake's programme is not loaded)."""
+    columns = [
+        NUMBER_COLUMN,
+        IIN_COLUMN,
+        Column(_("Last name"), 18, TEXT),
+        Column(_("First name"), 16, TEXT),
+        Column(_("Patronymic"), 18, TEXT),
+        Column(_("Organisation"), 36, TEXT),
+        Column(_("District"), 22, TEXT),
+        Column(_("Position"), 20, TEXT),
+        Column(_("Subject taught"), 20, TEXT),
+        Column(_("Funding basis"), 22, TEXT),
+        Column(_("State"), 14, TEXT),
+        Column(_("With interruption from work"), 14, TEXT),
+        Column(_("From another town"), 12, TEXT),
+        Column(_("Admission order No."), 12, TEXT),
+        Column(_("Admission order date"), 12, DATE),
+        Column(_("Final result"), 18, TEXT),
+        Column(_("Completed on"), 12, DATE),
+    ]
+    enrollments = (
+        Enrollment.objects.filter(intake=intake)
+        .select_related("listener__organisation__district", "admission_order")
+        .order_by(*BY_NAME)
+    )
+    with translation.override(language):
+        bases, states = _choice_labels(FundingBasis), _choice_labels(EnrollmentState)
+        book = Workbook(write_only=True)
+        sheet = _add_sheet(
+            book,
+            name=intake.code,
+            title=_intake_title(_("List of listeners"), intake),
+            columns=columns,
+        )
+        for number, enrollment in enumerate(enrollments.iterator(chunk_size=CHUNK_SIZE), 1):
+            person, order = enrollment.listener, enrollment.admission_order
+            organisation = person.organisation
+            sheet.append(
+                [
+                    number,
+                    person.iin or person.passport_number,
+                    person.last_name,
+                    person.first_name,
+                    person.patronymic,
+                    _text(organisation),
+                    _text(organisation.district if organisation else None),
+                    person.position,
+                    person.subject,
+                    bases.get(enrollment.basis, enrollment.basis),
+                    states.get(enrollment.state, enrollment.state),
+                    _yes_no(enrollment.with_work_interruption),
+                    _yes_no(enrollment.from_other_town),
+                    order.number if order else "",
+                    order.date if order else None,
+                    enrollment.final_result,
+                    enrollment.completed_on,
+                ]
+            )
+        return _to_bytes(book)
+
+
+def intake_attendance_xlsx(*, intake: Intake, language: str) -> bytes:
+    """The attendance journal: a row per admitted listener, a column per session with its
+    date and hours, then hours present, hours marked and the share present (counted by hours,
+    EnrollmentQuerySet.with_attendance). Three queries: sessions, people, all the marks."""
+    sessions = list(intake.sessions.order_by("date", "starts_at", "pk"))
+    enrollments = _admitted(intake).select_related("listener").with_attendance()
+    marks = {
+        (enrollment_id, session_id): mark
+        for enrollment_id, session_id, mark in Attendance.objects.filter(
+            enrollment__intake=intake, enrollment__state__in=ADMITTED_STATES
+        ).values_list("enrollment_id", "session_id", "mark")
+    }
+    with translation.override(language):
+        labels = _choice_labels(Mark)
+        columns = [
+            NUMBER_COLUMN,
+            Column(_("Listener"), 32, TEXT),
+            IIN_COLUMN,
+            *(
+                Column(
+                    str(
+                        _("%(date)s, %(hours)s h")
+                        % {"date": _day(session.date), "hours": session.hours}
+                    ),
+                    11,
+                    TEXT,
+                )
+                for session in sessions
+            ),
+            Column(_("Hours present"), 10),
+            Column(_("Hours marked"), 10),
+            Column(_("Attendance, %"), 12),
+        ]
+        book = Workbook(write_only=True)
+        sheet = _add_sheet(
+            book,
+            name=intake.code,
+            title=_intake_title(_("Attendance"), intake),
+            columns=columns,
+        )
+        for number, enrollment in enumerate(enrollments.iterator(chunk_size=CHUNK_SIZE), 1):
+            person = enrollment.listener
+            cells = (marks.get((enrollment.pk, session.pk)) for session in sessions)
+            sheet.append(
+                [
+                    number,
+                    person.full_name,
+                    person.iin or person.passport_number,
+                    *(labels[mark] if mark else None for mark in cells),
+                    enrollment.hours_present,
+                    enrollment.hours_marked,
+                    enrollment.attendance_percent,
+                ]
+            )
+        return _to_bytes(book)
+
+
+def intake_results_xlsx(*, intake: Intake, language: str) -> bytes:
+    """The results of the admitted listeners (§21): state, final result, completion date and
+    the share of hours attended. One query for the people (two if the programme is not
+    loaded)."""
+    columns = [
+        NUMBER_COLUMN,
+        Column(_("Listener"), 32, TEXT),
+        IIN_COLUMN,
+        Column(_("Organisation"), 36, TEXT),
+        Column(_("State"), 14, TEXT),
+        Column(_("Final result"), 20, TEXT),
+        Column(_("Completed on"), 12, DATE),
+        Column(_("Attendance, %"), 12),
+    ]
+    enrollments = _admitted(intake).select_related("listener__organisation").with_attendance()
+    with translation.override(language):
+        states = _choice_labels(EnrollmentState)
+        book = Workbook(write_only=True)
+        sheet = _add_sheet(
+            book,
+            name=intake.code,
+            title=_intake_title(_("Results"), intake),
+            columns=columns,
+        )
+        for number, enrollment in enumerate(enrollments.iterator(chunk_size=CHUNK_SIZE), 1):
+            person = enrollment.listener
+            sheet.append(
+                [
+                    number,
+                    person.full_name,
+                    person.iin or person.passport_number,
+                    _text(person.organisation),
+                    states.get(enrollment.state, enrollment.state),
+                    enrollment.final_result,
+                    enrollment.completed_on,
+                    enrollment.attendance_percent,
+                ]
+            )
+        return _to_bytes(book)
+
+
+def accounting_xlsx(*, start: datetime.date, end: datetime.date, language: str) -> bytes:
+    """For accounting (§20, SPEC §4): the admitted listeners of the intakes running on at
+    least one day from `start` to `end`, on two sheets: those from another town (owed travel
+    and per-diem) and those with interruption from work (who keep their salary). A person
+    with both facts is on both sheets. Cancelled intakes are left out: nobody travelled.
+    `Days` are the intake's calendar days, first and last included, not only those inside the
+    period. Two queries."""
+    columns = [
+        NUMBER_COLUMN,
+        Column(_("Intake"), 14, TEXT),
+        Column(_("Programme"), 36, TEXT),
+        Column(_("Start date"), 12, DATE),
+        Column(_("End date"), 12, DATE),
+        Column(_("Days"), 7),
+        Column(_("Listener"), 32, TEXT),
+        IIN_COLUMN,
+        Column(_("Organisation"), 36, TEXT),
+        Column(_("District"), 22, TEXT),
+        Column(_("Funding basis"), 22, TEXT),
+    ]
+    running = (
+        Enrollment.objects.filter(
+            intake__start_date__lte=end,
+            intake__end_date__gte=start,
+            state__in=ADMITTED_STATES,
+        )
+        .exclude(intake__status=IntakeStatus.CANCELLED)
+        .select_related("intake__programme", "listener__organisation__district")
+        .order_by("intake__start_date", "intake__code", *BY_NAME)
+    )
+    sheets = [
+        (_("From another town"), _("travel and per-diem owed"), {"from_other_town": True}),
+        (
+            _("With interruption from work"),
+            _("salary kept"),
+            {"with_work_interruption": True},
+        ),
+    ]
+    with translation.override(language):
+        bases = _choice_labels(FundingBasis)
+        book = Workbook(write_only=True)
+        for name, owed, facts in sheets:
+            title = _("%(who)s (%(owed)s, §20): intakes running %(start)s – %(end)s") % {
+                "who": name,
+                "owed": owed,
+                "start": _day(start),
+                "end": _day(end),
+            }
+            sheet = _add_sheet(book, name=str(name), title=str(title), columns=columns)
+            rows = running.filter(**facts).iterator(chunk_size=CHUNK_SIZE)
+            for number, enrollment in enumerate(rows, 1):
+                intake, person = enrollment.intake, enrollment.listener
+                organisation = person.organisation
+                sheet.append(
+                    [
+                        number,
+                        intake.code,
+                        intake.programme.title,
+                        intake.start_date,
+                        intake.end_date,
+                        (intake.end_date - intake.start_date).days + 1,
+                        person.full_name,
+                        person.iin or person.passport_number,
+                        _text(organisation),
+                        _text(organisation.district if organisation else None),
+                        bases.get(enrollment.basis, enrollment.basis),
+                    ]
+                )
+        return _to_bytes(book)
