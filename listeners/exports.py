@@ -25,16 +25,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from courses.models import Intake, IntakeStatus
 from listeners.models import Attendance, Enrollment, FundingBasis, Mark
-from listeners.rules import EnrollmentState
+from listeners.rules import ADMITTED_BY_ORDER_STATES, EnrollmentState
 
-# The states admitted by an order of the head (§15): the people who study in the intake, and
-# the only ones in the journal, the results and the payments of §20.
-ADMITTED_STATES = (
-    EnrollmentState.ADMITTED,
-    EnrollmentState.COMPLETED,
-    EnrollmentState.FAILED,
-    EnrollmentState.EXPELLED,
-)
 CHUNK_SIZE = 2000
 DATE_FORMAT = "DD.MM.YYYY"
 BY_NAME = ("listener__last_name", "listener__first_name", "listener__patronymic", "pk")
@@ -132,7 +124,9 @@ def _intake_title(what: Promise, intake: Intake) -> str:
 
 
 def _admitted(intake: Intake) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(intake=intake, state__in=ADMITTED_STATES).order_by(*BY_NAME)
+    return Enrollment.objects.filter(intake=intake, state__in=ADMITTED_BY_ORDER_STATES).order_by(
+        *BY_NAME
+    )
 
 
 def intake_list_xlsx(*, intake: Intake, language: str) -> bytes:
@@ -208,7 +202,7 @@ def intake_attendance_xlsx(*, intake: Intake, language: str) -> bytes:
     marks = {
         (enrollment_id, session_id): mark
         for enrollment_id, session_id, mark in Attendance.objects.filter(
-            enrollment__intake=intake, enrollment__state__in=ADMITTED_STATES
+            enrollment__intake=intake, enrollment__state__in=ADMITTED_BY_ORDER_STATES
         ).values_list("enrollment_id", "session_id", "mark")
     }
     with translation.override(language):
@@ -321,7 +315,7 @@ def accounting_xlsx(*, start: datetime.date, end: datetime.date, language: str) 
         Enrollment.objects.filter(
             intake__start_date__lte=end,
             intake__end_date__gte=start,
-            state__in=ADMITTED_STATES,
+            state__in=ADMITTED_BY_ORDER_STATES,
         )
         .exclude(intake__status=IntakeStatus.CANCELLED)
         .select_related("intake__programme", "listener__organisation__district")

@@ -161,6 +161,9 @@ ENROLLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 FINAL_STATES = frozenset(s for s, targets in ENROLLMENT_TRANSITIONS.items() if not targets)
 # States that hold a seat of the intake.
 SEAT_HOLDING_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED})
+# Admitted by an order of the head (§15), whatever came after: the people who studied in the
+# intake, in its attendance journal, its results and the payments of §20.
+ADMITTED_BY_ORDER_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED, S.EXPELLED})
 
 
 class OrderKind(models.TextChoices):

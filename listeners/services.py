@@ -357,7 +357,7 @@ def enrollment_reject(*, enrollment: Enrollment, note: str = "", by: User | None
 # --- the attendance journal and the attestation (§21) ----------------------------------------
 
 # Who is in the journal: those admitted, and those whose course ended (SPEC §4).
-JOURNAL_STATES = (S.ADMITTED, S.COMPLETED, S.FAILED, S.EXPELLED)
+JOURNAL_STATES = rules.ADMITTED_BY_ORDER_STATES
 # Whose attendance may still be marked: an expelled listener's journal is closed by the order.
 MARKABLE_STATES = (S.ADMITTED, S.COMPLETED, S.FAILED)
 

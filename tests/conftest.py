@@ -13,7 +13,7 @@ from courses.rules import ProgrammeKind
 from institute.models import District, Organisation, Region, Role, User
 from institute.rules import kz_check_digit
 from listeners.models import Enrollment, Listener, Order
-from listeners.rules import EnrollmentState, OrderKind
+from listeners.rules import ADMITTED_BY_ORDER_STATES, EnrollmentState, OrderKind
 
 _serial = itertools.count(1)
 
@@ -149,14 +149,6 @@ def english() -> Iterator[None]:
     """Messages in English, so a test can read what a rule says whatever catalogues exist."""
     with translation.override("en"):
         yield
-
-
-ADMITTED_BY_ORDER_STATES = {
-    EnrollmentState.ADMITTED,
-    EnrollmentState.COMPLETED,
-    EnrollmentState.FAILED,
-    EnrollmentState.EXPELLED,
-}
 
 
 def make_enrollment(
