@@ -343,10 +343,16 @@ def enrollment_reject(request: HttpRequest, intake_pk: int, pk: int) -> HttpResp
     )
 
 
-def _pdf(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
+def _file(data: bytes, filename: str, content_type: str, *, inline: bool) -> HttpResponse:
+    """A generated file: PDFs open in the browser, spreadsheets are downloaded."""
+    response = HttpResponse(data, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    return _file(data, filename, "application/pdf", inline=True)
 
 
 @require_GET
@@ -746,9 +752,7 @@ INTAKE_EXPORTS = {
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return _file(data, filename, XLSX, inline=False)
 
 
 @require_GET

@@ -674,34 +674,24 @@ def build_programmes() -> list[ProgrammePlan]:
                 is_active=i not in archived,
             )
         )
-    for n, (title_kk, title_ru, field_code, hours) in enumerate(data.RETRAININGS, start=1):
-        i = len(result)
-        result.append(
-            _programme(
-                f"RET-{n:03d}",
-                ProgrammeKind.RETRAINING,
-                hours,
-                title_kk,
-                title_ru,
-                field_code,
-                index=i,
-                is_active=i not in archived,
+    for prefix, kind, rows in (
+        ("RET", ProgrammeKind.RETRAINING, data.RETRAININGS),
+        ("SDG", ProgrammeKind.SECOND_DEGREE, data.SECOND_DEGREES),
+    ):
+        for n, (title_kk, title_ru, field_code, hours) in enumerate(rows, start=1):
+            i = len(result)
+            result.append(
+                _programme(
+                    f"{prefix}-{n:03d}",
+                    kind,
+                    hours,
+                    title_kk,
+                    title_ru,
+                    field_code,
+                    index=i,
+                    is_active=i not in archived,
+                )
             )
-        )
-    for n, (title_kk, title_ru, field_code, hours) in enumerate(data.SECOND_DEGREES, start=1):
-        i = len(result)
-        result.append(
-            _programme(
-                f"SDG-{n:03d}",
-                ProgrammeKind.SECOND_DEGREE,
-                hours,
-                title_kk,
-                title_ru,
-                field_code,
-                index=i,
-                is_active=i not in archived,
-            )
-        )
     return result
 
 
