@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("work/", include("listeners.urls")),
     path("work/", include("courses.urls")),
+    path("documents/", include("certificates.urls")),
 ]
 
 if settings.DEBUG:
