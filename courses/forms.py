@@ -62,6 +62,14 @@ class ProgrammeForm(forms.ModelForm):
             "description_ru": forms.Textarea(attrs={"rows": 3}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        programme = self.instance
+        if programme.pk and programme.intakes.exists():
+            for name in Programme.FIXED_ONCE_IN_USE:
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("Fixed: the programme already has intakes.")
+
 
 class IntakeFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False, max_length=100)

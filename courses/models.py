@@ -130,16 +130,42 @@ class Programme(models.Model):
     def get_document_kind_display(self) -> str:
         return DocumentKind(self.document_kind).label
 
+    # What a programme with intakes may no longer change: enrollments, issued documents and
+    # every listener's five-year due date (SPEC §3) were worked out from them.
+    FIXED_ONCE_IN_USE = ("kind", "hours", "duration_days")
+
+    def fixed_fields_changed(self) -> list[str]:
+        """The fields of FIXED_ONCE_IN_USE that differ from the stored programme, if it has
+        intakes; an unused programme may still change anything."""
+        if self.pk is None or not self.intakes.exists():
+            return []
+        stored = Programme.objects.filter(pk=self.pk).values(*self.FIXED_ONCE_IN_USE).first()
+        if stored is None:
+            return []
+        return [name for name in self.FIXED_ONCE_IN_USE if stored[name] != getattr(self, name)]
+
+    def _refuse_fixed_changes(self) -> None:
+        changed = self.fixed_fields_changed()
+        if changed:
+            message = _(
+                "The programme already has intakes: its kind and length are fixed. "
+                "Create a new programme for a different kind or number of hours."
+            )
+            raise RuleViolation({name: [message] for name in changed})
+
     def clean(self) -> None:
         rules.validate_programme_hours(self.kind, self.hours, self.duration_days)
         if self.kind != ProgrammeKind.INTERNSHIP and (
             self.internship_host or self.internship_abroad
         ):
             self.internship_host, self.internship_abroad = "", False
+        self._refuse_fixed_changes()
 
     def save(self, *args, **kwargs) -> None:
-        # The rule is checked on every save, not only in forms: nothing breaking it is stored.
+        # The rules are checked on every save, not only in forms: nothing breaking them is
+        # stored.
         rules.validate_programme_hours(self.kind, self.hours, self.duration_days)
+        self._refuse_fixed_changes()
         self.band = rules.programme_band(self.kind, self.hours, self.duration_days)
         super().save(*args, **kwargs)
 

@@ -3,6 +3,7 @@ hours that break the rules, the live preview, archiving instead of deleting."""
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from courses.models import Programme
@@ -210,6 +211,42 @@ def test_editing_changes_the_programme(client, methodologist):
     assert response.status_code == 302
     programme.refresh_from_db()
     assert (programme.hours, programme.band, programme.title_ru) == (120, "long", "Новое")
+
+
+def test_a_programme_with_intakes_keeps_its_kind_and_hours_in_the_form(en, methodologist):
+    programme = make_programme(code="UP", hours=72)
+    make_intake(programme)
+    en.force_login(methodologist)
+    url = reverse("courses:programme_edit", args=[programme.pk])
+    form = en.get(url).context["form"]
+    assert form.fields["hours"].disabled and form.fields["kind"].disabled
+    # A disabled field ignores what is posted: the title changes, the hours stay.
+    response = en.post(url, _form(code="UP", hours="120", title_ru="Новое"))
+    assert response.status_code == 302
+    programme.refresh_from_db()
+    assert (programme.hours, programme.band, programme.title_ru) == (72, "short", "Новое")
+
+
+def test_a_programme_with_intakes_refuses_a_new_length_wherever_it_is_saved(english):
+    programme = make_programme(code="UP", hours=72)
+    make_intake(programme)
+    programme.hours = 120
+    with pytest.raises(ValidationError) as refused:
+        programme.full_clean()
+    assert "already has intakes" in str(refused.value.message_dict["hours"])
+    with pytest.raises(ValidationError):
+        programme.save()
+    programme.refresh_from_db()
+    assert programme.hours == 72
+
+
+def test_an_unused_programme_may_still_change_its_kind(db):
+    programme = make_programme(code="UP", hours=72)
+    programme.kind, programme.hours = ProgrammeKind.RETRAINING, 300
+    programme.full_clean()
+    programme.save()
+    programme.refresh_from_db()
+    assert (programme.kind, programme.hours) == (ProgrammeKind.RETRAINING, 300)
 
 
 def test_a_double_submitted_create_creates_one_programme(en, methodologist):
