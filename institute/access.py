@@ -41,3 +41,15 @@ workspace_change = _role_required(WORKSPACE_WRITERS)
 
 def can_change(user) -> bool:
     return user.is_authenticated and user.role in WORKSPACE_WRITERS
+
+
+# Issued documents (SPEC §7) carry the personal data of every district: the institute's own
+# staff read them (a district methodologist does not); only administrators issue, duplicate
+# and revoke them.
+ADMINISTRATORS = {Role.ADMINISTRATOR}
+institute_staff = _role_required(WORKSPACE_WRITERS)
+administrator_only = _role_required(ADMINISTRATORS)
+
+
+def is_administrator(user) -> bool:
+    return user.is_authenticated and user.role in ADMINISTRATORS

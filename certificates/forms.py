@@ -1,0 +1,111 @@
+"""Forms of the register of issued documents and of the public verification page."""
+
+import unicodedata
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from certificates.models import DocumentStatus
+from courses.models import Intake
+from courses.rules import DocumentKind
+from institute.models import Organisation
+
+ANY = [("", _("Any"))]
+
+
+class RegisterFilterForm(forms.Form):
+    """The register's GET form: every field optional; an invalid value filters nothing.
+    The intakes and organisations offered are only those with a document."""
+
+    q = forms.CharField(label=_("Number or surname"), required=False, max_length=100)
+    year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
+    kind = forms.ChoiceField(
+        label=_("document kind"), choices=ANY + DocumentKind.choices, required=False
+    )
+    status = forms.ChoiceField(
+        label=_("status"), choices=ANY + DocumentStatus.choices, required=False
+    )
+    intake = forms.ModelChoiceField(
+        label=_("intake"),
+        queryset=Intake.objects.none(),
+        required=False,
+        empty_label=_("Any"),
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("organisation"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Any"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["intake"].queryset = (
+            Intake.objects.filter(enrollments__documents__isnull=False)
+            .distinct()
+            .order_by("-start_date", "code")
+        )
+        self.fields["intake"].label_from_instance = lambda intake: intake.code
+        self.fields["organisation"].queryset = (
+            Organisation.objects.filter(listeners__enrollments__documents__isnull=False)
+            .distinct()
+            .order_by("name_kk")
+        )
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revocation"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Shown in the register and the audit trail, e.g. the mistake found."),
+    )
+    reissue = forms.BooleanField(
+        label=_("Issue a corrected document at once"),
+        required=False,
+        help_text=_("A new number; the new document records that it replaces this one."),
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the document is revoked."))
+        return reason
+
+
+class DuplicateForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("The holder has lost the original; the original becomes invalid"),
+        error_messages={"required": _("Confirm that the original is lost.")},
+    )
+
+
+def normalise_number(value: str) -> str:
+    """A registration number as stored: spaces around and inside dropped, upper case (the
+    prefixes are Cyrillic, which the database's case-insensitive lookups may not fold)."""
+    return "".join(unicodedata.normalize("NFC", value).split()).upper()
+
+
+def normalise_surname(value: str) -> str:
+    """A surname compared without regard to case or spacing; str.casefold folds Cyrillic
+    and the Kazakh letters (Ә/ә, І/і, Ң/ң …) alike."""
+    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
+
+
+class VerifyForm(forms.Form):
+    number = forms.CharField(
+        label=_("Registration number"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "КУ-2026-00017"}),
+    )
+    surname = forms.CharField(
+        label=_("Holder's surname"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def clean_number(self) -> str:
+        return normalise_number(self.cleaned_data["number"])
+
+    def clean_surname(self) -> str:
+        return normalise_surname(self.cleaned_data["surname"])

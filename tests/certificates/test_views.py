@@ -1,0 +1,241 @@
+"""The workspace pages of issued documents: who may use them, one document with its chain and
+audit trail, revoking and duplicating, an intake's documents issued one by one or all at once
+in the background, printing."""
+
+import datetime
+import itertools
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates.models import Document, DocumentStatus
+from certificates.rules import registration_number
+from courses.rules import DocumentKind
+from institute.models import User
+from listeners.models import Enrollment
+from listeners.rules import EnrollmentState
+from tests.conftest import make_enrollment, make_intake, make_listener
+
+pytestmark = pytest.mark.django_db
+
+_serials = itertools.count(1)
+
+
+def make_document(
+    enrollment: Enrollment,
+    *,
+    by: User | None = None,
+    kind: str = DocumentKind.CERTIFICATE,
+    year: int = 2026,
+    status: str = DocumentStatus.VALID,
+    **fields,
+) -> Document:
+    """A document written straight to the database, with a snapshot shaped like the one the
+    issuing service freezes; for setting the scene of a test."""
+    serial = next(_serials)
+    listener, intake = enrollment.listener, enrollment.intake
+    programme = intake.programme
+    fields.setdefault(
+        "snapshot",
+        {
+            "full_name": listener.full_name,
+            "last_name": listener.last_name,
+            "programme_title_kk": programme.title_kk,
+            "programme_title_ru": programme.title_ru,
+            "hours": programme.hours,
+            "start_date": intake.start_date.isoformat(),
+            "end_date": intake.end_date.isoformat(),
+            "issued_on": f"{year}-03-20",
+            "institute_name_kk": "Павлодар облыстық институты",
+            "institute_name_ru": "Павлодарский областной институт",
+            "head_name": "Қ. Жұмабеков",
+        },
+    )
+    fields.setdefault("issued_at", timezone.make_aware(datetime.datetime(year, 3, 20, 10, 0)))
+    if status == DocumentStatus.REVOKED:
+        fields.setdefault("revoked_at", timezone.make_aware(datetime.datetime(year, 4, 2, 9, 0)))
+        fields.setdefault("revocation_reason", "Wrong hours")
+    return Document.objects.create(
+        enrollment=enrollment,
+        kind=kind,
+        year=year,
+        serial=serial,
+        number=registration_number(kind, year, serial),
+        status=status,
+        issued_by=by,
+        pdf_sha256="ab" * 32,
+        **fields,
+    )
+
+
+def completed(intake, organisation=None, **listener_fields) -> Enrollment:
+    return make_enrollment(
+        make_listener(organisation, **listener_fields), intake, state=EnrollmentState.COMPLETED
+    )
+
+
+@pytest.fixture
+def en(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def document(intake, organisation, administrator) -> Document:
+    return make_document(completed(intake, organisation), by=administrator)
+
+
+# --- who may do what -------------------------------------------------------------------------
+
+
+def _read_urls(document: Document) -> list[str]:
+    intake_pk = document.enrollment.intake_id
+    return [
+        reverse("certificates:register"),
+        reverse("certificates:register_export"),
+        reverse("certificates:document_detail", args=[document.pk]),
+        reverse("certificates:intake_documents", args=[intake_pk]),
+    ]
+
+
+def _admin_urls(document: Document) -> list[str]:
+    intake_pk = document.enrollment.intake_id
+    return [
+        reverse("certificates:document_duplicate", args=[document.pk]),
+        reverse("certificates:document_revoke", args=[document.pk]),
+        reverse("certificates:intake_issue_all", args=[intake_pk]),
+        reverse("certificates:enrollment_issue", args=[intake_pk, document.enrollment_id]),
+    ]
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client, document):
+    for url in _read_urls(document):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url, url
+    for url in _admin_urls(document):
+        response = client.post(url)
+        assert response.status_code == 302 and "/accounts/login/" in response.url, url
+
+
+@pytest.mark.parametrize("persona", ["listener", "district_methodologist"])
+def test_listeners_and_district_methodologists_are_refused(client, document, persona, request):
+    person = request.getfixturevalue(persona)
+    client.force_login(person.user if persona == "listener" else person)
+    for url in _read_urls(document):
+        assert client.get(url).status_code == 403, url
+    for url in _admin_urls(document):
+        assert client.post(url).status_code == 403, url
+    assert Document.objects.get().status == DocumentStatus.VALID
+
+
+def test_a_methodologist_reads_but_may_not_issue_duplicate_or_revoke(
+    client, document, methodologist
+):
+    client.force_login(methodologist)
+    for url in _read_urls(document):
+        assert client.get(url).status_code == 200, url
+    for url in _admin_urls(document):
+        assert client.post(url, {"reason": "x", "confirm": "on"}).status_code == 403, url
+    assert Document.objects.count() == 1
+    assert Document.objects.get().status == DocumentStatus.VALID
+
+
+def test_the_methodologist_sees_no_issuing_buttons(en, document, methodologist):
+    en.force_login(methodologist)
+    detail = en.get(reverse("certificates:document_detail", args=[document.pk])).content.decode()
+    assert "Revoke this document" not in detail and "Issue a duplicate" not in detail
+    completed(document.enrollment.intake)
+    page = en.get(reverse("certificates:intake_documents", args=[document.enrollment.intake_id]))
+    assert "missing document" not in page.content.decode()
+
+
+def test_state_changing_urls_refuse_get(client, document, administrator):
+    client.force_login(administrator)
+    for url in _admin_urls(document):
+        assert client.get(url).status_code == 405, url
+
+
+def test_the_documents_link_is_in_the_nav_and_on_the_intake(en, document, methodologist):
+    en.force_login(methodologist)
+    intake_pk = document.enrollment.intake_id
+    page = en.get(reverse("courses:intake_detail", args=[intake_pk])).content.decode()
+    assert reverse("certificates:intake_documents", args=[intake_pk]) in page
+    assert reverse("certificates:register") in page
+
+
+# --- one document ----------------------------------------------------------------------------
+
+
+def test_the_document_page_shows_what_it_certifies_and_the_chain(en, intake, administrator):
+    enrollment = completed(intake, last_name="Әлімов", first_name="Нұрлан")
+    old = make_document(enrollment, by=administrator, status=DocumentStatus.REVOKED)
+    new = make_document(enrollment, by=administrator, replaces=old)
+    en.force_login(administrator)
+    page = en.get(reverse("certificates:document_detail", args=[new.pk])).content.decode()
+    assert new.number in page and "Әлімов Нұрлан" in page
+    assert "Бағдарлама" in page  # the programme's title as frozen in the snapshot
+    assert old.number in page and "Replaces" in page
+    old_page = en.get(reverse("certificates:document_detail", args=[old.pk])).content.decode()
+    assert "Replaced by" in old_page and new.number in old_page
+    assert "Revoked on 02.04.2026" in old_page and "Wrong hours" in old_page
+    assert "Revoke this document" not in old_page  # a revoked document is not revoked twice
+
+
+def test_revoking_without_a_reason_shows_the_error_beside_the_field(en, document, administrator):
+    en.force_login(administrator)
+    url = reverse("certificates:document_revoke", args=[document.pk])
+    response = en.post(url, {"reason": "   "})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert response.context["revoke_form"].errors["reason"]
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.VALID and document.revoked_at is None
+
+
+def test_a_duplicate_needs_the_confirmation(en, document, administrator):
+    en.force_login(administrator)
+    url = reverse("certificates:document_duplicate", args=[document.pk])
+    response = en.post(url, {})
+    assert response.status_code == 400
+    assert "Confirm that the original is lost." in response.content.decode()
+    assert Document.objects.count() == 1
+
+
+def test_an_unknown_document_is_404(client, administrator):
+    client.force_login(administrator)
+    assert client.get(reverse("certificates:document_detail", args=[999])).status_code == 404
+
+
+# --- an intake's documents -------------------------------------------------------------------
+
+
+def test_the_intake_page_lists_completed_listeners_with_their_document_or_none(
+    en, intake, administrator
+):
+    with_document = completed(intake, last_name="Бекова")
+    document = make_document(with_document, by=administrator)
+    completed(intake, last_name="Жанова")
+    make_enrollment(make_listener(last_name="Оқудағы"), intake, state=EnrollmentState.ADMITTED)
+    en.force_login(administrator)
+    response = en.get(reverse("certificates:intake_documents", args=[intake.pk]))
+    page = response.content.decode()
+    assert "Бекова" in page and document.number in page
+    assert "Жанова" in page and "Оқудағы" not in page
+    assert "1 with a document, 1 without" in page
+    assert "Issue the 1 missing document" in page
+
+
+def test_printing_with_no_valid_document_says_so(en, intake, administrator):
+    completed(intake)
+    en.force_login(administrator)
+    response = en.get(reverse("certificates:intake_print", args=[intake.pk]), follow=True)
+    assert "This intake has no valid document to print." in response.content.decode()
+
+
+def test_the_job_of_another_intake_is_404(client, intake, administrator):
+    client.force_login(administrator)
+    other = make_intake()
+    url = reverse("certificates:issue_job_status", args=[other.pk, 12345])
+    assert client.get(url).status_code == 404
