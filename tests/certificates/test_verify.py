@@ -1,0 +1,169 @@
+"""The public verification page: from the QR code's token or by number and surname, with no
+login; it says whether the document stands and what it certifies, never the IIN or contacts;
+failed look-ups from one address are throttled."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+
+from certificates.models import DocumentStatus
+from tests.certificates.test_views import completed, make_document
+
+pytestmark = pytest.mark.django_db
+LOOKUP = reverse("certificates:verify_lookup")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def en(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def document(intake, organisation, administrator):
+    enrollment = completed(
+        intake,
+        organisation,
+        last_name="Әлімов",
+        first_name="Нұрлан",
+        phone="+7 701 555 12 34",
+        email="alimov@example.kz",
+    )
+    return make_document(enrollment, by=administrator)
+
+
+def _token_page(client, document) -> str:
+    response = client.get(reverse("certificates:verify", args=[document.token]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_qr_page_says_valid_and_what_it_certifies_without_personal_data(en, document):
+    page = _token_page(en, document)
+    person = document.enrollment.listener
+    assert "Valid" in page and document.number in page
+    assert "Әлімов Нұрлан" in page and "Бағдарлама" in page
+    assert "20.03.2026" in page and "02.03.2026" in page and "13.03.2026" in page
+    assert person.iin not in page
+    assert "701 555" not in page and "alimov@example.kz" not in page
+    assert person.organisation.bin not in page and "№1 мектеп" not in page
+
+
+def test_the_page_needs_no_login_and_is_in_kazakh_by_default(client, document):
+    page = _token_page(client, document)
+    assert document.number in page
+    assert 'lang="kk"' in page
+
+
+def test_an_unknown_token_is_404(client, document):
+    assert client.get(reverse("certificates:verify", args=["no-such-token"])).status_code == 404
+
+
+def test_a_revoked_document_says_revoked_with_the_date_and_its_replacement(
+    en, intake, administrator
+):
+    enrollment = completed(intake)
+    old = make_document(enrollment, by=administrator, status=DocumentStatus.REVOKED)
+    new = make_document(enrollment, by=administrator, replaces=old)
+    page = _token_page(en, old)
+    assert "Revoked" in page and "was revoked on 02.04.2026" in page
+    assert f"It was replaced by № {new.number}" in page
+    assert enrollment.listener.iin not in page
+    new_page = _token_page(en, new)
+    assert "Valid" in new_page and f"in place of the revoked № {old.number}" in new_page
+
+
+def test_a_duplicate_refers_to_its_original(en, intake, administrator):
+    enrollment = completed(intake)
+    original = make_document(
+        enrollment,
+        by=administrator,
+        status=DocumentStatus.REVOKED,
+        revocation_reason="Replaced by duplicate",
+    )
+    duplicate = make_document(enrollment, by=administrator, duplicate_of=original)
+    page = _token_page(en, duplicate)
+    assert "Valid" in page
+    assert f"This is a duplicate issued in place of № {original.number}" in page
+    original_page = _token_page(en, original)
+    assert "Revoked" in original_page
+    assert f"A duplicate, № {duplicate.number}, was issued in its place" in original_page
+
+
+@pytest.mark.parametrize("surname", ["Әлімов", "әлімов", "ӘЛІМОВ", "  ӘлІмОв  "])
+def test_the_surname_is_matched_whatever_its_case_with_kazakh_letters(en, document, surname):
+    response = en.post(LOOKUP, {"number": document.number, "surname": surname})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Valid" in page and "Әлімов Нұрлан" in page
+    assert document.enrollment.listener.iin not in page
+
+
+def test_the_number_is_matched_whatever_its_case_and_spaces(en, document):
+    typed = f"  {document.number.lower()} "
+    response = en.post(LOOKUP, {"number": typed, "surname": "әлімов"})
+    assert "Әлімов Нұрлан" in response.content.decode()
+
+
+def test_a_wrong_surname_finds_nothing(en, document):
+    response = en.post(LOOKUP, {"number": document.number, "surname": "Алимов"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No document matches this number and surname." in page
+    assert "Әлімов Нұрлан" not in page
+
+
+def test_the_lookup_form_is_shown_empty(en, db):
+    response = en.get(LOOKUP)
+    assert response.status_code == 200
+    assert "Check by number and surname" in response.content.decode()
+
+
+def _miss(client, address: str = "10.0.0.1"):
+    return client.post(LOOKUP, {"number": "СТ-2026-99999", "surname": "Кім"}, REMOTE_ADDR=address)
+
+
+def test_five_failures_in_ten_minutes_from_one_address_are_throttled(en, document):
+    for _ in range(5):
+        assert _miss(en).status_code == 200
+    response = _miss(en)
+    assert response.status_code == 429
+    assert "Too many failed look-ups, try again in 10 minutes." in response.content.decode()
+    assert int(response["Retry-After"]) == 600
+    # Even a right answer waits now; another address does not.
+    right = {"number": document.number, "surname": "Әлімов"}
+    assert en.post(LOOKUP, right, REMOTE_ADDR="10.0.0.1").status_code == 429
+    assert en.post(LOOKUP, right, REMOTE_ADDR="10.0.0.2").status_code == 200
+
+
+def test_a_successful_lookup_does_not_count_as_a_failure(en, document):
+    right = {"number": document.number, "surname": "әлімов"}
+    for _ in range(4):
+        _miss(en)
+    for _ in range(3):
+        assert en.post(LOOKUP, right, REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert _miss(en).status_code == 200  # the fifth failure is still answered
+    assert _miss(en).status_code == 429
+
+
+def test_the_wait_shrinks_as_the_window_passes(en, document, monkeypatch):
+    import time
+
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)
+    for _ in range(5):
+        _miss(en)
+    monkeypatch.setattr(time, "time", lambda: now + 9 * 60 + 10)
+    response = _miss(en)
+    assert response.status_code == 429
+    assert "try again in 1 minute." in response.content.decode()
+    monkeypatch.setattr(time, "time", lambda: now + 10 * 60 + 1)
+    assert _miss(en).status_code == 200
