@@ -23,6 +23,7 @@ from listeners.models import (
     Attendance,
     Enrollment,
     EnrollmentTransition,
+    ExportJob,
     ExternalUpgrade,
     ImportJob,
     Listener,
@@ -478,4 +479,19 @@ class ImportJobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Prepared exports, for looking into what happened; asked for in the workspace only."""
+
+    list_display = ("kind", "status", "total", "created_by", "created_at", "finished_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("created_by",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ExportJob | None = None) -> bool:
         return False

@@ -9,7 +9,7 @@ and programmes follow the same language (institute.models.localized).
 
 import datetime
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,13 +291,20 @@ def intake_results_xlsx(*, intake: Intake, language: str) -> bytes:
         return _to_bytes(book)
 
 
-def accounting_xlsx(*, start: datetime.date, end: datetime.date, language: str) -> bytes:
+def accounting_xlsx(
+    *,
+    start: datetime.date,
+    end: datetime.date,
+    language: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
     """For accounting (§20, SPEC §4): the admitted listeners of the intakes running on at
     least one day from `start` to `end`, on two sheets: those from another town (owed travel
     and per-diem) and those with interruption from work (who keep their salary). A person
     with both facts is on both sheets. Cancelled intakes are left out: nobody travelled.
     `Days` are the intake's calendar days, first and last included, not only those inside the
-    period. Two queries."""
+    period. Two queries, and two counts more when `progress(done, total)` is to be told how
+    far the rows have got (every CHUNK_SIZE rows and at the end)."""
     columns = [
         NUMBER_COLUMN,
         Column(_("Intake"), 14, TEXT),
@@ -329,6 +336,8 @@ def accounting_xlsx(*, start: datetime.date, end: datetime.date, language: str) 
             {"with_work_interruption": True},
         ),
     ]
+    total = sum(running.filter(**facts).count() for *_, facts in sheets) if progress else 0
+    done = 0
     with translation.override(language):
         bases = _choice_labels(FundingBasis)
         book = Workbook(write_only=True)
@@ -359,4 +368,9 @@ def accounting_xlsx(*, start: datetime.date, end: datetime.date, language: str) 
                         bases.get(enrollment.basis, enrollment.basis),
                     ]
                 )
+                done += 1
+                if progress and done % CHUNK_SIZE == 0:
+                    progress(done, total)
+        if progress:
+            progress(done, total)
         return _to_bytes(book)

@@ -685,3 +685,58 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrollment} · {self.session}: {self.get_mark_display()}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being prepared")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportKind(models.TextChoices):
+    ACCOUNTING = "accounting", _("Lists for accounting (§20)")
+
+
+class ExportJob(models.Model):
+    """A big .xlsx prepared by the worker (a year of accounting lists runs to thousands of
+    rows): the page shows how far it has got, and the file is served only to whoever asked
+    for it."""
+
+    kind = models.CharField(_("export"), max_length=24, choices=ExportKind.choices)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows written"), default=0)
+    file = models.FileField(_("file"), upload_to="exports/%Y/", blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("asked by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return round(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def busy(self) -> bool:
+        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)

@@ -1,12 +1,22 @@
-"""Background work on listeners: checking and importing an uploaded list (takes ids only)."""
+"""Background work on listeners: checking and importing an uploaded list, preparing big
+exports (takes ids only)."""
 
+import datetime
+import logging
+
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from django_tasks import task
 
 from institute.rules import RuleViolation
+from listeners import exports
 from listeners.imports import ImportFileError, rows_apply, rows_check, rows_read
-from listeners.models import ImportJob, ImportStatus
+from listeners.models import ExportJob, ExportKind, ExportStatus, ImportJob, ImportStatus
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -46,6 +56,44 @@ def import_apply(job_id: int) -> None:
         return
     job.status, job.imported, job.finished_at = ImportStatus.IMPORTED, count, timezone.now()
     job.save(update_fields=["status", "imported", "finished_at"])
+
+
+def _accounting(job: ExportJob, progress) -> tuple[bytes, str]:
+    start = datetime.date.fromisoformat(job.params["start"])
+    end = datetime.date.fromisoformat(job.params["end"])
+    data = exports.accounting_xlsx(start=start, end=end, language=job.language, progress=progress)
+    return data, f"accounting-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
+
+
+EXPORT_BUILDERS = {ExportKind.ACCOUNTING: _accounting}
+
+
+@task()
+def export_build(job_id: int) -> None:
+    """Write an export's file; the page polls the job for its progress."""
+    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
+        status=ExportStatus.RUNNING
+    )
+    if not claimed:
+        return  # already built, or being built by another worker
+    job = ExportJob.objects.get(pk=job_id)
+
+    def progress(done: int, total: int) -> None:
+        ExportJob.objects.filter(pk=job_id).update(processed=done, total=total)
+
+    try:
+        data, filename = EXPORT_BUILDERS[job.kind](job, progress)
+    except Exception:
+        logger.exception("Export %s failed", job_id)
+        with override(job.language):
+            job.error = str(_("The export could not be prepared. Please try again."))
+        job.status, job.finished_at = ExportStatus.FAILED, timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        return
+    job.refresh_from_db(fields=["processed", "total"])
+    job.file.save(filename, ContentFile(data), save=False)
+    job.filename, job.status, job.finished_at = filename, ExportStatus.DONE, timezone.now()
+    job.save(update_fields=["file", "filename", "status", "finished_at"])
 
 
 def enqueue_on_commit(runner, job_id: int) -> None:

@@ -34,6 +34,9 @@ from listeners.forms import (
 from listeners.models import (
     Attendance,
     Enrollment,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
     ImportJob,
     ImportStatus,
     Listener,
@@ -43,7 +46,7 @@ from listeners.models import (
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
-from listeners.tasks import enqueue_on_commit, import_apply, import_check
+from listeners.tasks import enqueue_on_commit, export_build, import_apply, import_check
 
 DASHBOARD_ROWS = 8
 
@@ -766,14 +769,50 @@ def intake_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _xlsx(data, f"{intake.code}-{kind}.xlsx")
 
 
-@require_GET
 @workspace_view
 def accounting_export(request: HttpRequest) -> HttpResponse:
     """For accounting (§20): who came from another town and who studies with interruption
-    from work, in the intakes running within a period. Without a valid period, the form."""
-    form = PeriodForm(request.GET or None)
-    if form.is_valid():
+    from work, in the intakes running within a period. A period can hold thousands of
+    people, so the worker prepares the file and the page follows its progress."""
+    form = PeriodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        data = exports.accounting_xlsx(start=start, end=end, language=get_language())
-        return _xlsx(data, f"accounting-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
-    return render(request, "listeners/accounting.html", {"form": form})
+        job = ExportJob.objects.create(
+            kind=ExportKind.ACCOUNTING,
+            params={"start": start.isoformat(), "end": end.isoformat()},
+            language=get_language(),
+            created_by=request.user,
+        )
+        enqueue_on_commit(export_build, job.pk)
+        return redirect("listeners:export_detail", job.pk)
+    recent = ExportJob.objects.filter(created_by=request.user)[:5]
+    return render(request, "listeners/accounting.html", {"form": form, "recent": recent})
+
+
+def _export_job(request: HttpRequest, pk: int) -> ExportJob:
+    """An export is served only to whoever asked for it; anyone else gets 404."""
+    return get_object_or_404(ExportJob, pk=pk, created_by=request.user)
+
+
+@require_GET
+@workspace_view
+def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """How far the worker has got with an export, and its download once ready; htmx asks
+    again every second while it is busy."""
+    job = _export_job(request, pk)
+    template = (
+        "listeners/_export_status.html"
+        if request.headers.get("HX-Request")
+        else "listeners/export_detail.html"
+    )
+    return render(request, template, {"job": job})
+
+
+@require_GET
+@workspace_view
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _export_job(request, pk)
+    if job.status != ExportStatus.DONE:
+        raise Http404
+    with job.file.open("rb") as handle:
+        return _xlsx(handle.read(), job.filename)

@@ -7,7 +7,9 @@ from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from listeners.models import ExportJob, ExportKind, ExportStatus
 from listeners.rules import EnrollmentState
+from listeners.tasks import export_build
 from tests.conftest import make_enrollment
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +50,85 @@ def test_a_district_methodologist_may_download_a_listener_may_not(
     assert client.get(url).status_code == 403
 
 
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 def test_accounting_needs_a_period_that_ends_after_it_starts(client, methodologist):
     client.force_login(methodologist)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     url = reverse("listeners:accounting_export")
-    page = client.get(url, {"start": "2026-03-31", "end": "2026-03-01"})
+    page = client.post(url, {"start": "2026-03-31", "end": "2026-03-01"})
     assert page.status_code == 200
     assert "The period ends before it starts." in page.content.decode()
-    download = client.get(url, {"start": "2026-03-01", "end": "2026-03-31"})
-    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert len(load_workbook(io.BytesIO(download.content)).worksheets) == 2
+    assert not ExportJob.objects.exists()
+
+
+def test_accounting_is_prepared_in_the_background_and_downloaded_by_who_asked(
+    client, methodologist, admitted, immediate_tasks, django_capture_on_commit_callbacks
+):
+    client.force_login(methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    intake = admitted.intake
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("listeners:accounting_export"),
+            {"start": intake.start_date.isoformat(), "end": intake.end_date.isoformat()},
+        )
+    job = ExportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("listeners:export_detail", args=[job.pk])
+    # From another town and with interruption from work: a row on each sheet.
+    assert (admitted.from_other_town, admitted.with_work_interruption) == (True, True)
+    assert (job.status, job.processed, job.total, job.percent) == (ExportStatus.DONE, 2, 2, 100)
+
+    status = client.get(response["Location"], headers={"HX-Request": "true"})
+    assert "hx-trigger" not in status.content.decode()  # done: the page stops asking
+    assert "2 of 2 rows written" in status.content.decode()
+
+    download = client.get(reverse("listeners:export_download", args=[job.pk]))
+    assert job.filename in download["Content-Disposition"]
+    book = load_workbook(io.BytesIO(download.content))
+    assert len(book.worksheets) == 2
+    names = [str(cell) for row in book.worksheets[0].iter_rows(values_only=True) for cell in row]
+    assert any(admitted.listener.last_name in name for name in names)
+
+
+def test_an_export_in_progress_keeps_the_page_asking(client, methodologist):
+    job = ExportJob.objects.create(
+        kind=ExportKind.ACCOUNTING, language="en", created_by=methodologist, total=4000
+    )
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING, processed=2000)
+    client.force_login(methodologist)
+    page = client.get(reverse("listeners:export_detail", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in page and 'value="50"' in page
+    assert client.get(reverse("listeners:export_download", args=[job.pk])).status_code == 404
+
+
+def test_another_persons_export_is_not_found(client, methodologist, administrator):
+    job = ExportJob.objects.create(
+        kind=ExportKind.ACCOUNTING, language="en", created_by=methodologist
+    )
+    client.force_login(administrator)
+    for name in ("export_detail", "export_download"):
+        assert client.get(reverse(f"listeners:{name}", args=[job.pk])).status_code == 404
+
+
+def test_a_failing_export_says_so_and_stops(methodologist, immediate_tasks, monkeypatch):
+    job = ExportJob.objects.create(
+        kind=ExportKind.ACCOUNTING,
+        params={"start": "2026-03-01", "end": "2026-03-31"},
+        language="en",
+        created_by=methodologist,
+    )
+
+    def broken(**kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("listeners.exports.accounting_xlsx", broken)
+    export_build.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == ExportStatus.FAILED
+    assert job.error == "The export could not be prepared. Please try again."
+    assert not job.file
