@@ -297,3 +297,18 @@ def test_recording_results_needs_the_csrf_token(intake, admitted, approved, meth
     assert record(checked, intake, {admitted[0].pk: ("passed", "")}).status_code == 403
     assert approve(checked, intake, [("Х", "", CommissionRole.CHAIR)]).status_code == 403
     assert Enrollment.objects.get(pk=admitted[0].pk).state == S.ADMITTED
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_the_results_page_costs_the_same_queries_whatever_its_size(
+    staff, intake, organisation, approved, django_assert_max_num_queries, rows
+):
+    for i in range(rows):
+        state = (S.ADMITTED, S.COMPLETED, S.FAILED)[i % 3]
+        make_enrollment(
+            make_listener(organisation, last_name=f"Тыңдаушы {i:03}"), intake, state=state
+        )
+    with django_assert_max_num_queries(9):
+        page = staff.get(page_url(intake))
+    assert page.status_code == 200
+    assert page.content.decode().count('<tr>\n  <th scope="row">') == rows
