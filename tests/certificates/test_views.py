@@ -239,3 +239,46 @@ def test_the_job_of_another_intake_is_404(client, intake, administrator):
     other = make_intake()
     url = reverse("certificates:issue_job_status", args=[other.pk, 12345])
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("count", [10, 200])
+def test_the_intake_page_runs_a_fixed_number_of_queries(
+    en, intake, administrator, django_assert_max_num_queries, count
+):
+    for number in range(count):
+        enrollment = completed(intake)
+        if number % 2:
+            make_document(enrollment, by=administrator)
+    en.force_login(administrator)
+    # session and user, the intake, the enrollments, their documents, the last job
+    with django_assert_max_num_queries(6):
+        response = en.get(reverse("certificates:intake_documents", args=[intake.pk]))
+    assert f"{count // 2} with a document, {count - count // 2} without" in (
+        response.content.decode()
+    )
+
+
+def test_the_progress_polls_while_the_job_runs_and_reloads_the_page_when_done(
+    en, intake, administrator
+):
+    from certificates.models import IssueJob, IssueJobStatus
+
+    job = IssueJob.objects.create(
+        intake=intake, created_by=administrator, status=IssueJobStatus.RUNNING, total=4
+    )
+    job.processed = job.issued = 1
+    job.save()
+    url = reverse("certificates:issue_job_status", args=[intake.pk, job.pk])
+    en.force_login(administrator)
+    running = en.get(url, headers={"HX-Request": "true"})
+    assert 'hx-trigger="every 1s"' in running.content.decode()
+    assert "1 of 4 processed, 1 issued" in running.content.decode()
+    assert "HX-Refresh" not in running
+    page = en.get(reverse("certificates:intake_documents", args=[intake.pk])).content.decode()
+    assert url in page  # the intake page follows the running job too
+
+    IssueJob.objects.filter(pk=job.pk).update(status=IssueJobStatus.DONE, processed=4, issued=4)
+    done = en.get(url, headers={"HX-Request": "true"})
+    assert done["HX-Refresh"] == "true"
+    assert "every 1s" not in done.content.decode()
+    assert 'value="100"' in done.content.decode()
