@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from institute.models import Role
@@ -53,3 +53,25 @@ administrator_only = _role_required(ADMINISTRATORS)
 
 def is_administrator(user) -> bool:
     return user.is_authenticated and user.role in ADMINISTRATORS
+
+
+def listener_required(view: View) -> View:
+    """The listener's own pages (/me/): the view receives the signed-in person's Listener.
+
+    Anonymous visitors go to the login page; staff, and an account with no listener record
+    attached, get 403: these pages show one person's own records and nobody else's.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.role != Role.LISTENER:
+            raise PermissionDenied
+        # The reverse one-to-one accessor: institute never imports listeners (CONVENTIONS §2).
+        try:
+            listener = request.user.listener
+        except ObjectDoesNotExist:
+            raise PermissionDenied from None
+        return view(request, listener, *args, **kwargs)
+
+    return wrapped

@@ -16,6 +16,7 @@ urlpatterns = [
     path("work/", include("listeners.urls")),
     path("work/", include("courses.urls")),
     path("documents/", include("certificates.urls")),
+    path("me/", include("listeners.portal_urls")),
 ]
 
 if settings.DEBUG:
