@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import AssessmentForm, CommissionRole
 from institute.models import Institute, Organisation
+from institute.rules import add_months
 from listeners import rules
 from listeners.models import FundingBasis, Order
 from listeners.rules import ExpulsionGround
@@ -258,3 +259,34 @@ class PeriodForm(forms.Form):
         if start and end and end < start:
             self.add_error("end", _("The period ends before it starts."))
         return cleaned
+
+
+# The days a five-year report may be asked for: from the regulation's first five years to the
+# end of the 24 months the forecast plans for.
+COMPLIANCE_FIRST_DAY = datetime.date(2001, 1, 1)
+COMPLIANCE_MONTHS_AHEAD = 24
+
+
+class ComplianceForm(forms.Form):
+    """The day of a five-year report, a status and a search; every field optional."""
+
+    on = forms.DateField(label=capfirst(_("on the day")), required=False, widget=DateInput())
+    status = forms.ChoiceField(
+        label=capfirst(_("status")),
+        choices=[("", _("Any"))] + rules.UpgradeStatus.choices,
+        required=False,
+    )
+    q = forms.CharField(label=capfirst(_("IIN or name")), max_length=100, required=False)
+
+    def clean_on(self) -> datetime.date:
+        on = self.cleaned_data["on"] or timezone.localdate()
+        last = add_months(timezone.localdate(), COMPLIANCE_MONTHS_AHEAD)
+        if not COMPLIANCE_FIRST_DAY <= on <= last:
+            raise ValidationError(
+                _("Choose a day from %(first)s to %(last)s."),
+                params={
+                    "first": COMPLIANCE_FIRST_DAY.strftime("%d.%m.%Y"),
+                    "last": last.strftime("%d.%m.%Y"),
+                },
+            )
+        return on

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
@@ -17,13 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, workspace_change, workspace_view
-from listeners import exports, services
+from institute.models import District, Organisation, Region, Role
+from listeners import exports, reports, rules, services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
 from listeners.forms import (
     COMMISSION_MEMBER_ROWS,
     AdmitForm,
     CommissionForm,
     CommissionMemberFormSet,
+    ComplianceForm,
     EnrollmentAddForm,
     ExpelForm,
     ImportUploadForm,
@@ -816,3 +818,95 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     with job.file.open("rb") as handle:
         return _xlsx(handle.read(), job.filename)
+
+
+# --- the five-year rule: compliance (§10.1, SPEC §3) -----------------------------------------
+
+PEOPLE_PER_PAGE = 50
+
+
+def _place(model: type, raw: str | None, **within: object):
+    """The place a query-string id names (inside `within`), or None with `unknown` True when
+    the id is garbage or names nothing there."""
+    if not raw:
+        return None, False
+    if not raw.isdigit():
+        return None, True
+    place = model.objects.filter(pk=int(raw), **within).first()
+    return place, place is None
+
+
+def _compliance_scope(request: HttpRequest) -> tuple[reports.Scope, list[str]]:
+    """The scope the query string asks for, narrowed to what the user may see: a district
+    methodologist sees their own district and nothing else (§6). Returns the scope and the
+    messages about what was asked for but could not be shown."""
+    problems: list[str] = []
+    user = request.user
+    if user.role == Role.DISTRICT_METHODOLOGIST:
+        district = user.district
+        region = district.region if district else None
+        organisation, unknown = _place(
+            Organisation, request.GET.get("organisation"), district=district
+        )
+        asked = {request.GET.get("region"), request.GET.get("district")} - {None, ""}
+        if unknown or asked - {
+            str(region.pk if region else ""),
+            str(district.pk if district else ""),
+        }:
+            problems.append(_("You see the listeners of your own district only."))
+        return reports.Scope(region=region, district=district, organisation=organisation), problems
+
+    region, unknown_region = _place(Region, request.GET.get("region"))
+    within_region = {"region": region} if region else {}
+    district, unknown_district = _place(District, request.GET.get("district"), **within_region)
+    if district is not None:
+        region = district.region
+    within_district = {"district": district} if district else {}
+    organisation, unknown_organisation = _place(
+        Organisation, request.GET.get("organisation"), **within_district
+    )
+    if organisation is not None:
+        district = organisation.district
+        region = district.region
+    if unknown_region:
+        problems.append(_("There is no such region; the whole register is shown."))
+    if unknown_district:
+        problems.append(_("There is no such district here; the level above is shown."))
+    if unknown_organisation:
+        problems.append(_("There is no such organisation here; the level above is shown."))
+    return reports.Scope(region=region, district=district, organisation=organisation), problems
+
+
+@require_GET
+@workspace_view
+def compliance(request: HttpRequest) -> HttpResponse:
+    """Who is overdue, due soon, up to date or without a record on a chosen day, by region →
+    district → organisation → person, with a search by IIN or name."""
+    if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
+        raise PermissionDenied
+    scope, problems = _compliance_scope(request)
+    form = ComplianceForm(request.GET or None)
+    valid = form.is_valid() if request.GET else True
+    data = form.cleaned_data if request.GET and valid else {}
+    on = data.get("on") or timezone.localdate()
+    status, query = data.get("status", ""), data.get("q", "")
+    rows, total = reports.compliance_rows(scope, on=on)
+    page = None
+    if scope.level == "person" or query or status:
+        listeners = reports.people(scope, on=on, status=status, query=query)
+        page = Paginator(listeners, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+        for person in page.object_list:
+            person.due_date = rules.upgrade_due_date(person.last_upgrade, person.employment_start)
+            person.status_label = rules.UpgradeStatus(person.upgrade_status).label
+    context = {
+        "form": form,
+        "on": on,
+        "scope": scope,
+        "problems": problems,
+        "rows": rows,
+        "total": total,
+        "page": page,
+        "statuses": rules.UpgradeStatus,
+        "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
+    }
+    return render(request, "listeners/compliance.html", context)

@@ -1,0 +1,210 @@
+"""The five-year rule report (§10.1, SPEC §3): counts by region → district → organisation →
+person on a chosen day, the search, a district methodologist kept to their district, and
+bad input answered with a message instead of an error page."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from institute.models import District, Organisation, Region
+from listeners.reports import Scope, compliance_rows, people
+from listeners.rules import UpgradeStatus
+from tests.conftest import make_bin, make_listener
+
+pytestmark = pytest.mark.django_db
+
+ON = datetime.date(2026, 6, 1)
+URL = reverse("listeners:compliance")
+
+
+def years_before(years: int, days: int = 0) -> datetime.date:
+    return ON.replace(year=ON.year - years) - datetime.timedelta(days=days)
+
+
+@pytest.fixture
+def places(region, district, organisation):
+    """Two regions; the first with two districts; three schools."""
+    other_district = District.objects.create(region=region, name_kk="Ақсу", name_ru="Аксу")
+    far_region = Region.objects.create(code="KZ-10", name_kk="Абай облысы", name_ru="Абай")
+    far_district = District.objects.create(region=far_region, name_kk="Аягөз", name_ru="Аягоз")
+    school_2 = Organisation.objects.create(
+        name_kk="№2 мектеп", name_ru="Школа №2", bin=make_bin(), kind="school", district=district
+    )
+    school_far = Organisation.objects.create(
+        name_kk="№9 мектеп",
+        name_ru="Школа №9",
+        bin=make_bin(),
+        kind="school",
+        district=far_district,
+    )
+    return {
+        "region": region,
+        "district": district,
+        "other_district": other_district,
+        "far_region": far_region,
+        "far_district": far_district,
+        "school_1": organisation,
+        "school_2": school_2,
+        "school_far": school_far,
+    }
+
+
+@pytest.fixture
+def people_set(places):
+    """In school 1: one overdue, one due soon, one up to date, one with no record.
+    In school 2: one overdue. Far away: one up to date. Nowhere: one overdue."""
+    school_1, school_2, far = places["school_1"], places["school_2"], places["school_far"]
+
+    def person(organisation, name, last_upgrade=None, employment_start=None):
+        listener = make_listener(organisation, last_name=name, employment_start=employment_start)
+        type(listener).objects.filter(pk=listener.pk).update(last_upgrade_on=last_upgrade)
+        return listener
+
+    return {
+        "overdue": person(school_1, "Асанова", years_before(5, days=1)),
+        "due_soon": person(school_1, "Бекова", years_before(5, days=-10)),
+        "compliant": person(school_1, "Галымова", years_before(1)),
+        "no_record": person(school_1, "Дәулетова"),
+        "overdue_2": person(school_2, "Ержанова", None, years_before(6)),
+        "far": person(far, "Жанова", years_before(2)),
+        "nowhere": person(None, "Зейнолла", years_before(7)),
+    }
+
+
+def counts(row) -> tuple[int, int, int, int, int]:
+    return tuple(row.counts[s] for s in UpgradeStatus) + (row.total,)  # type: ignore[return-value]
+
+
+def test_counts_go_down_from_regions_to_people(people_set, places):
+    rows, total = compliance_rows(Scope(), on=ON)
+    # overdue, due soon, compliant, no record, total
+    assert counts(total) == (3, 1, 2, 1, 7)
+    by_name = {row.name: counts(row) for row in rows}
+    assert by_name == {
+        "Павлодар облысы": (2, 1, 1, 1, 5),
+        "Абай облысы": (0, 0, 1, 0, 1),
+        "": (1, 0, 0, 0, 1),  # the listener with no workplace recorded
+    }
+    rows, total = compliance_rows(Scope(region=places["region"]), on=ON)
+    assert counts(total) == (2, 1, 1, 1, 5)
+    assert [row.name for row in rows] == ["Ертіс ауданы"]  # Aksu has nobody: no row
+    rows, total = compliance_rows(
+        Scope(region=places["region"], district=places["district"]), on=ON
+    )
+    assert {row.name: counts(row) for row in rows} == {
+        "№1 мектеп": (1, 1, 1, 1, 4),
+        "№2 мектеп": (1, 0, 0, 0, 1),
+    }
+
+
+def test_the_status_moves_with_the_chosen_day(people_set):
+    """Bekova's five years end 10 days after ON: due soon then, overdue a month later."""
+    later = ON + datetime.timedelta(days=30)
+    _, total = compliance_rows(Scope(), on=later)
+    assert total.counts[UpgradeStatus.OVERDUE] == 4
+
+
+def test_people_are_found_by_iin_or_by_part_of_the_name(people_set):
+    bekova = people_set["due_soon"]
+    assert list(people(Scope(), on=ON, query=bekova.iin)) == [bekova]
+    assert list(people(Scope(), on=ON, query="бек")) == [bekova]
+    overdue = people(Scope(), on=ON, status=UpgradeStatus.OVERDUE)
+    assert {p.last_name for p in overdue} == {"Асанова", "Ержанова", "Зейнолла"}
+
+
+@pytest.fixture
+def en(client, methodologist):
+    client.force_login(methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_the_page_drills_down_to_a_school_and_lists_its_people(en, people_set, places):
+    page = en.get(URL, {"on": ON.isoformat(), "organisation": places["school_1"].pk})
+    html = page.content.decode()
+    assert page.status_code == 200
+    people_page = page.context["page"]
+    assert [p.last_name for p in people_page.object_list] == [
+        "Асанова",
+        "Бекова",
+        "Галымова",
+        "Дәулетова",
+    ]
+    assert "Pavlodar Region" in html and "Irtysh District" in html  # the breadcrumbs
+    bekova = people_page.object_list[1]
+    assert bekova.status_label == "Due within 12 months"
+    assert bekova.due_date == ON + datetime.timedelta(days=10)
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"region": "999999"}, "There is no such region"),
+        ({"region": "abc"}, "There is no such region"),
+        ({"district": "999999"}, "There is no such district here"),
+        ({"organisation": "-1"}, "There is no such organisation here"),
+    ],
+)
+def test_an_unknown_place_gets_a_message_not_an_error(en, people_set, query, message):
+    page = en.get(URL, query)
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert page.context["scope"] == Scope()
+
+
+@pytest.mark.parametrize("day", ["1990-01-01", "2999-01-01"])
+def test_a_far_day_gets_a_message_beside_the_field(en, people_set, day):
+    page = en.get(URL, {"on": day})
+    assert page.status_code == 200
+    assert "Choose a day from 01.01.2001" in page.content.decode()
+
+
+def test_garbage_in_the_query_string_is_not_an_error(en, people_set):
+    page = en.get(URL, {"on": "yesterday", "status": "x' OR 1=1", "page": "zzz"})
+    assert page.status_code == 200
+
+
+def test_a_district_methodologist_sees_their_district_and_nothing_else(
+    client, district_methodologist, people_set, places
+):
+    client.force_login(district_methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(URL, {"on": ON.isoformat()})
+    assert page.context["scope"].district == places["district"]
+    assert counts(page.context["total"]) == (2, 1, 1, 1, 5)
+    # Asking for another region, or a school elsewhere, shows their own district.
+    page = client.get(
+        URL,
+        {
+            "on": ON.isoformat(),
+            "region": places["far_region"].pk,
+            "organisation": places["school_far"].pk,
+        },
+    )
+    assert "You see the listeners of your own district only." in page.content.decode()
+    assert page.context["scope"].district == places["district"]
+    assert page.context["scope"].organisation is None
+    assert "Жанова" not in page.content.decode()
+    # The search, too, stays inside the district.
+    page = client.get(URL, {"q": people_set["far"].iin})
+    assert list(page.context["page"].object_list) == []
+
+
+def test_a_listener_may_not_see_the_report(client, listener):
+    client.force_login(listener.user)
+    assert client.get(URL).status_code == 403
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_the_report_costs_the_same_queries_whatever_the_number_of_people(
+    en, places, django_assert_max_num_queries, rows
+):
+    schools = [places["school_1"], places["school_2"], places["school_far"]]
+    for i in range(rows):
+        make_listener(schools[i % 3], last_name=f"Тыңдаушы {i:03}")
+    with django_assert_max_num_queries(8):
+        en.get(URL)
+    with django_assert_max_num_queries(10):
+        en.get(URL, {"organisation": places["school_1"].pk})
