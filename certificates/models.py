@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import Intake
 from courses.rules import DocumentKind
 from listeners.models import Enrollment
 
@@ -119,3 +120,47 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class IssueJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class IssueJob(models.Model):
+    """Issuing the documents of a whole intake in the background: the page shows how far it
+    got. Each document is issued in its own transaction, so a job that stops half way is
+    simply started again and issues only what is still missing."""
+
+    intake = models.ForeignKey(
+        Intake, verbose_name=_("intake"), on_delete=models.CASCADE, related_name="issue_jobs"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=IssueJobStatus.choices, default=IssueJobStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("documents to issue"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    issued = models.PositiveIntegerField(_("issued"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("issuing job")
+        verbose_name_plural = _("issuing jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.intake} · {self.get_status_display()}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0
