@@ -9,7 +9,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Document, DocumentSeries
+from certificates.models import Document, DocumentSeries, IssueJob
 from listeners.models import Listener
 
 
@@ -52,3 +52,11 @@ class DocumentAdmin(ReadOnlyAdmin):
 class DocumentSeriesAdmin(ReadOnlyAdmin):
     list_display = ("kind", "year", "last_serial")
     list_filter = ("kind", "year")
+
+
+@admin.register(IssueJob)
+class IssueJobAdmin(ReadOnlyAdmin):
+    list_display = ("intake", "status", "processed", "total", "issued", "created_by", "created_at")
+    list_filter = ("status",)
+    list_select_related = ("intake", "created_by")
+    date_hierarchy = "created_at"

@@ -4,7 +4,7 @@ Each document kind has its own gapless series per calendar year; the number is r
 a prefix for the kind, the year and the serial, e.g. «КУ-2026-00017».
 """
 
-from courses.rules import DocumentKind
+from courses.rules import DocumentKind, ProgrammeKind
 
 # The prefix is the document's Kazakh name shortened, so the kind is seen in the number.
 NUMBER_PREFIX = {
@@ -18,3 +18,22 @@ SERIAL_DIGITS = 5
 def registration_number(kind: str, year: int, serial: int) -> str:
     """The registration number of the `serial`-th document of `kind` issued in `year`."""
     return f"{NUMBER_PREFIX[kind]}-{year}-{serial:0{SERIAL_DIGITS}d}"
+
+
+# §12, SPEC §2: the document's name as printed on it, Kazakh first (§8), Russian second.
+DOCUMENT_TITLE = {
+    DocumentKind.CERTIFICATE: {"kk": "Сертификат", "ru": "Сертификат"},
+    DocumentKind.KUALIK: {"kk": "Куәлік", "ru": "Удостоверение"},
+    DocumentKind.DIPLOMA: {
+        "kk": "Мемлекеттік үлгідегі диплом",
+        "ru": "Диплом государственного образца",
+    },
+}
+
+# §10–§11: what the listener completed, as the document words it (GLOSSARY.md).
+TRAINING_WORDING = {
+    ProgrammeKind.UPGRADE: {"kk": "біліктілікті арттыру", "ru": "повышение квалификации"},
+    ProgrammeKind.INTERNSHIP: {"kk": "кәсіби машықтандыру", "ru": "стажировка"},
+    ProgrammeKind.RETRAINING: {"kk": "қайта даярлау", "ru": "переподготовка"},
+    ProgrammeKind.SECOND_DEGREE: {"kk": "екінші жоғары білім", "ru": "второе высшее образование"},
+}

@@ -1,9 +1,29 @@
-"""Workflows on issued documents."""
+"""Workflows on issued documents (§12, SPEC §7): issue, duplicate, revoke and reissue, print.
 
+A document is never edited. Each one is issued in a transaction that locks the enrollment
+(so two clerks cannot both issue it) and the number series (so numbers have no gaps), keeps
+its own frozen copy of what it certifies, stores its PDF with the SHA-256, and leaves an
+entry in the audit trail.
+"""
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from certificates.models import DocumentSeries
-from certificates.rules import registration_number
+from certificates.models import Document, DocumentSeries, DocumentStatus, IssueJob
+from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_number
+from courses.models import Intake
+from institute.models import AuditEntry, Institute, User
+from institute.rules import RuleViolation
+from institute.services import log_action
+from listeners.models import Enrollment
+from listeners.rules import EnrollmentState
 
 
 def document_number_allocate(*, kind: str, year: int) -> tuple[int, str]:
@@ -23,3 +43,315 @@ def document_number_allocate(*, kind: str, year: int) -> tuple[int, str]:
     series.last_serial += 1
     series.save(update_fields=["last_serial"])
     return series.last_serial, registration_number(kind, year, series.last_serial)
+
+
+def _institute() -> Institute:
+    institute = Institute.current()
+    if institute is None:
+        raise RuleViolation(
+            _("Fill in the institute's details (name, head, city) before issuing documents."),
+            code="no_institute",
+        )
+    return institute
+
+
+def _locked_enrollment(enrollment: Enrollment) -> Enrollment:
+    """The enrollment re-read under a row lock held until the transaction ends: a second
+    issuer of the same enrollment waits here, then sees the first one's document."""
+    return (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("listener", "intake__programme")
+        .get(pk=enrollment.pk)
+    )
+
+
+def _check_issuable(enrollment: Enrollment) -> None:
+    if enrollment.state != EnrollmentState.COMPLETED:
+        raise RuleViolation(
+            _("Only a completed enrollment earns a document."), code="not_completed"
+        )
+    valid = enrollment.documents.filter(status=DocumentStatus.VALID).first()
+    if valid is not None:
+        raise RuleViolation(
+            _("This enrollment already has a valid document (No. %(number)s).")
+            % {"number": valid.number},
+            code="already_issued",
+        )
+
+
+def document_snapshot(
+    enrollment: Enrollment, *, institute: Institute, on: datetime.date
+) -> dict[str, object]:
+    """What the document certifies, as it stands on the day of issue (SPEC §7): the document
+    keeps this copy, so later edits to the listener, the programme or the institute change
+    nothing on it. Dates are ISO strings."""
+    listener, intake = enrollment.listener, enrollment.intake
+    programme = intake.programme
+    kind = programme.document_kind
+    return {
+        "full_name": listener.full_name,
+        "last_name": listener.last_name,
+        "first_name": listener.first_name,
+        "patronymic": listener.patronymic,
+        "iin": listener.iin or "",
+        "programme_code": programme.code,
+        "programme_title_kk": programme.title_kk,
+        "programme_title_ru": programme.title_ru,
+        "programme_kind": programme.kind,
+        "training_kk": TRAINING_WORDING[programme.kind]["kk"],
+        "training_ru": TRAINING_WORDING[programme.kind]["ru"],
+        "kind": kind,
+        "title_kk": DOCUMENT_TITLE[kind]["kk"],
+        "title_ru": DOCUMENT_TITLE[kind]["ru"],
+        "hours": programme.hours,
+        "intake_code": intake.code,
+        "start_date": intake.start_date.isoformat(),
+        "end_date": intake.end_date.isoformat(),
+        "completed_on": enrollment.completed_on.isoformat() if enrollment.completed_on else None,
+        "institute_name_kk": institute.name_kk,
+        "institute_name_ru": institute.name_ru,
+        "city_kk": institute.city_kk,
+        "city_ru": institute.city_ru,
+        "head_name": institute.head_name,
+        "head_title_kk": institute.head_title_kk,
+        "head_title_ru": institute.head_title_ru,
+        "issued_on": on.isoformat(),
+    }
+
+
+def _issued_at(on: datetime.date) -> datetime.datetime:
+    """The moment of issue: now, or now's time of day on `on` when the issue is dated
+    another day, so the register sorts and dates it as the document says."""
+    now = timezone.localtime()
+    if on == now.date():
+        return now
+    return timezone.make_aware(datetime.datetime.combine(on, now.time()))
+
+
+def _document_save(document: Document, *, by: User | None) -> Document:
+    """Render the document's PDF, store it with its SHA-256, save the document and log it.
+    Runs in the issuing transaction, after the number is allocated."""
+    from certificates.documents import render_document_pdf
+
+    data = render_document_pdf(document)
+    document.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    document.pdf.save(
+        f"{document.kind}-{document.year}-{document.serial:05d}.pdf",
+        ContentFile(data),
+        save=False,
+    )
+    document.save()
+    log_action(obj=document, action="document.issued", by=by, number=document.number)
+    return document
+
+
+def _document_new(
+    *,
+    enrollment: Enrollment,
+    kind: str,
+    on: datetime.date,
+    snapshot: dict,
+    by: User | None,
+    **fields: object,
+) -> Document:
+    serial, number = document_number_allocate(kind=kind, year=on.year)
+    document = Document(
+        enrollment=enrollment,
+        kind=kind,
+        year=on.year,
+        serial=serial,
+        number=number,
+        snapshot=snapshot,
+        issued_by=by if by is not None and by.is_authenticated else None,
+        issued_at=_issued_at(on),
+        **fields,
+    )
+    return _document_save(document, by=by)
+
+
+def _issue_from_current_data(
+    enrollment: Enrollment, *, by: User | None, on: datetime.date, **fields: object
+) -> Document:
+    institute = _institute()
+    snapshot = document_snapshot(enrollment, institute=institute, on=on)
+    return _document_new(
+        enrollment=enrollment,
+        kind=snapshot["kind"],
+        on=on,
+        snapshot=snapshot,
+        by=by,
+        **fields,
+    )
+
+
+@transaction.atomic
+def document_issue(
+    *, enrollment: Enrollment, by: User | None, on: datetime.date | None = None
+) -> Document:
+    """Issue the document a completed enrollment earns (§12): a certificate, a kuälik or a
+    diploma by the programme's kind and hours, numbered in the kind's series of the issue
+    date's year, dated `on` (today by default).
+
+    Refused for an enrollment that is not completed, or that already has a valid document.
+    """
+    enrollment = _locked_enrollment(enrollment)
+    _check_issuable(enrollment)
+    return _issue_from_current_data(enrollment, by=by, on=on or timezone.localdate())
+
+
+def documents_issue_missing(
+    *,
+    intake: Intake,
+    by: User | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Issue a document to every completed enrollment of the intake that has no valid one,
+    in the order of the listeners' names, and return how many were issued.
+
+    Each document is issued in its own transaction: if the run stops half way, the documents
+    issued so far are whole, and running it again issues only what is still missing.
+    `progress(done, total)` is called before the first and after each enrollment.
+    """
+    _institute()  # refuse the whole run at once rather than each enrollment
+    pending = list(
+        Enrollment.objects.filter(intake=intake, state=EnrollmentState.COMPLETED)
+        .exclude(documents__status=DocumentStatus.VALID)
+        .order_by("listener__last_name", "listener__first_name", "listener__patronymic", "pk")
+        .only("pk")
+    )
+    total, issued = len(pending), 0
+    if progress:
+        progress(0, total)
+    for done, enrollment in enumerate(pending, start=1):
+        try:
+            document_issue(enrollment=enrollment, by=by)
+        except RuleViolation as error:
+            # Issued by someone else meanwhile, or no longer completed: nothing to do.
+            if error.code not in ("already_issued", "not_completed"):
+                raise
+        else:
+            issued += 1
+        if progress:
+            progress(done, total)
+    return issued
+
+
+@transaction.atomic
+def document_duplicate(*, document: Document, by: User | None) -> Document:
+    """Issue a duplicate of a lost or damaged document (SPEC §7).
+
+    The duplicate is a new document with its own number in the same kind's series (of this
+    year), refers to the original (`duplicate_of`) and carries the original's frozen
+    snapshot unchanged, marked as a duplicate with the original's number: a duplicate
+    restates what was certified then, it does not re-read today's data.
+
+    The original is revoked, with the reason "Replaced by duplicate No. …": an enrollment
+    has one valid document at a time (the `one_valid_document_per_enrollment` constraint),
+    and whoever checks the lost original must learn that it was replaced. Only a valid
+    document can be duplicated.
+    """
+    original = Document.objects.select_for_update().get(pk=document.pk)
+    enrollment = _locked_enrollment(original.enrollment)
+    if original.status != DocumentStatus.VALID:
+        raise RuleViolation(
+            _("Only a valid document can be replaced by a duplicate; No. %(number)s is revoked.")
+            % {"number": original.number},
+            code="not_valid",
+        )
+    today = timezone.localdate()
+    serial, number = document_number_allocate(kind=original.kind, year=today.year)
+    _revoke(
+        original,
+        by=by,
+        reason=_("Replaced by duplicate No. %(number)s") % {"number": number},
+    )
+    snapshot = {
+        **original.snapshot,
+        "duplicate": True,
+        "original_number": original.number,
+        "duplicate_issued_on": today.isoformat(),
+    }
+    duplicate = Document(
+        enrollment=enrollment,
+        kind=original.kind,
+        year=today.year,
+        serial=serial,
+        number=number,
+        snapshot=snapshot,
+        duplicate_of=original,
+        issued_by=by if by is not None and by.is_authenticated else None,
+        issued_at=timezone.now(),
+    )
+    _document_save(duplicate, by=by)
+    log_action(
+        obj=duplicate, action="document.duplicated", by=by, number=number, original=original.number
+    )
+    return duplicate
+
+
+def _revoke(document: Document, *, by: User | None, reason: str) -> None:
+    document.status = DocumentStatus.REVOKED
+    document.revoked_at = timezone.now()
+    document.revoked_by = by if by is not None and by.is_authenticated else None
+    document.revocation_reason = reason
+    document.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    log_action(
+        obj=document, action="document.revoked", by=by, number=document.number, reason=reason
+    )
+
+
+@transaction.atomic
+def document_revoke(
+    *, document: Document, by: User | None, reason: str, reissue: bool = False
+) -> Document | None:
+    """Revoke a document issued by mistake, with the reason (SPEC §7: never edited).
+
+    With `reissue`, issue the corrected document at once: a new number, `replaces` the
+    revoked one, and a snapshot read afresh from today's data, since correcting it is the
+    point. Returns the new document, or None. A revoked document cannot be revoked again.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleViolation(
+            _("Give the reason for revoking the document."), field="reason", code="no_reason"
+        )
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.status != DocumentStatus.VALID:
+        raise RuleViolation(
+            _("Document No. %(number)s is already revoked.") % {"number": document.number},
+            code="already_revoked",
+        )
+    enrollment = _locked_enrollment(document.enrollment)
+    _revoke(document, by=by, reason=reason)
+    if not reissue:
+        return None
+    _check_issuable(enrollment)
+    return _issue_from_current_data(enrollment, by=by, on=timezone.localdate(), replaces=document)
+
+
+def document_printed(*, documents: Iterable[Document], by: User | None) -> None:
+    """Record in the audit trail that the documents were printed (who and when)."""
+    content_type = ContentType.objects.get_for_model(Document)
+    who = by if by is not None and by.is_authenticated else None
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            content_type=content_type,
+            object_id=document.pk,
+            action="document.printed",
+            by=who,
+            data={"number": document.number},
+        )
+        for document in documents
+    )
+
+
+@transaction.atomic
+def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
+    """Start issuing the intake's missing documents in the background; the job reports its
+    progress. The task starts once this transaction has committed."""
+    from certificates.tasks import documents_issue_job
+    from listeners.tasks import enqueue_on_commit
+
+    job = IssueJob.objects.create(intake=intake, created_by=by)
+    enqueue_on_commit(documents_issue_job, job.pk)
+    return job
