@@ -20,11 +20,13 @@ from django.utils.translation import ngettext
 from institute.rules import RuleViolation
 from listeners import rules, services
 from listeners.models import (
+    Appeal,
     Attendance,
     Enrollment,
     EnrollmentTransition,
     ExportJob,
     ExternalUpgrade,
+    Feedback,
     ImportJob,
     Listener,
     Order,
@@ -494,4 +496,48 @@ class ExportJobAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: ExportJob | None = None) -> bool:
+        return False
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    """Listeners' ratings of completed courses (§19), to read: they are the listeners' words."""
+
+    list_display = ("enrollment", "rating", "created_at")
+    list_filter = ("rating",)
+    list_select_related = ("enrollment__listener", "enrollment__intake")
+    search_fields = ("enrollment__intake__code", "enrollment__listener__last_name", "comment")
+    readonly_fields = ("enrollment", "rating", "comment", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Feedback | None = None) -> bool:
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Appeals against orders (§19.4), to read; administrators answer them on /work/appeals/
+    (listeners.services.appeal_answer), so the listener is told."""
+
+    list_display = ("listener", "order", "status", "created_at", "answered_at")
+    list_filter = ("status",)
+    list_select_related = ("listener", "order")
+    search_fields = ("listener__last_name", "listener__iin", "order__number", "text")
+    readonly_fields = (
+        "listener",
+        "order",
+        "text",
+        "created_at",
+        "status",
+        "answer",
+        "answered_by",
+        "answered_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
         return False

@@ -1,13 +1,18 @@
 """Listeners (§14–§22): the people, their enrollments, the head's orders and the history."""
 
 import datetime
+import secrets
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Max, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Intake
@@ -513,6 +518,57 @@ class EnrollmentTransition(models.Model):
         return f"{self.get_from_state_display() or '—'} → {self.get_to_state_display()}"
 
 
+# --- scans of documents from elsewhere (SPEC §3) ------------------------------------------------
+
+SCAN_MAX_BYTES = 5 * 1024 * 1024
+# What a scan may be, told by its first bytes: the file name and the browser's content type
+# are whatever the sender says they are.
+SCAN_SIGNATURES = (
+    (b"%PDF-", "pdf", "application/pdf"),
+    (b"\xff\xd8\xff", "jpg", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
+)
+
+
+def scan_type(head: bytes) -> tuple[str, str] | None:
+    """(extension, content type) of a scan from its first bytes, or None if it is none of
+    PDF, JPEG, PNG."""
+    for signature, extension, content_type in SCAN_SIGNATURES:
+        if head.startswith(signature):
+            return extension, content_type
+    return None
+
+
+def _head(file) -> bytes:
+    file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    return head
+
+
+def validate_scan(file) -> None:
+    """A scan is a PDF, JPEG or PNG by its content, and at most 5 MB."""
+    if file.size > SCAN_MAX_BYTES:
+        raise ValidationError(_("The scan is larger than 5 MB."), code="scan_size")
+    if scan_type(_head(file)) is None:
+        raise ValidationError(_("The scan must be a PDF, JPEG or PNG file."), code="scan_type")
+
+
+def scan_upload_to(instance: "ExternalUpgrade", filename: str) -> str:
+    """A random name, never the uploaded one, with the extension its content shows."""
+    kind = scan_type(_head(instance.scan.file))
+    return f"scans/{secrets.token_hex(16)}.{kind[0] if kind else 'bin'}"
+
+
+@deconstructible
+class ScanStorage(FileSystemStorage):
+    """Scans carry personal data: the only link to one goes through a view that checks who
+    asks (institute staff here; the owner has their own link under /me/)."""
+
+    def url(self, name: str | None) -> str:
+        return reverse("listeners:external_upgrade_scan", kwargs={"name": name})
+
+
 class ExternalUpgradeQuerySet(models.QuerySet):
     def counting(self) -> "ExternalUpgradeQuerySet":
         """Upgrades from elsewhere that count for the five-year rule (SPEC §3)."""
@@ -541,6 +597,14 @@ class ExternalUpgrade(models.Model):
     hours = models.PositiveIntegerField(_("academic hours"))
     programme_title = models.CharField(_("programme"), max_length=300, blank=True)
     with_work_interruption = models.BooleanField(_("with interruption from work"), default=True)
+    scan = models.FileField(
+        _("scan of the document"),
+        upload_to=scan_upload_to,
+        storage=ScanStorage(),
+        blank=True,
+        validators=[validate_scan],
+        help_text=_("PDF, JPEG or PNG, up to 5 MB."),
+    )
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("confirmed by"),
@@ -740,3 +804,84 @@ class ExportJob(models.Model):
     @property
     def busy(self) -> bool:
         return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
+
+class Feedback(models.Model):
+    """A listener's say on a course they completed (§19: taking part in shaping the
+    programme): a mark from 1 to 5 and a comment, once per enrollment."""
+
+    enrollment = models.OneToOneField(
+        Enrollment,
+        verbose_name=_("enrollment"),
+        on_delete=models.PROTECT,
+        related_name="feedback",
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("given"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5),
+                name="feedback_rating_1_to_5",
+                violation_error_message=_("The rating is from 1 to 5."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrollment} · {self.rating}"
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("Waiting for an answer")
+    ANSWERED = "answered", _("Answered")
+
+
+class Appeal(models.Model):
+    """A listener appeals an order of the head that concerns them (§19.4); administrators
+    answer it and the listener reads the answer on their page."""
+
+    listener = models.ForeignKey(
+        Listener, verbose_name=_("listener"), on_delete=models.PROTECT, related_name="appeals"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("order"), on_delete=models.PROTECT, related_name="appeals"
+    )
+    text = models.TextField(_("appeal"))
+    created_at = models.DateTimeField(_("lodged"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=AppealStatus.choices, default=AppealStatus.OPEN
+    )
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=AppealStatus.OPEN)
+                | (~Q(answer="") & Q(answered_at__isnull=False)),
+                name="answered_appeal_has_answer",
+                violation_error_message=_("An answered appeal needs the answer and its date."),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.listener} · {self.order}"

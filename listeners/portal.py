@@ -1,16 +1,70 @@
-"""The signed-in listener's own pages (/me/, issue 5).
+"""The signed-in listener's own pages (/me/, issue 5), and the workspace pages that answer
+what listeners say (feedback per intake, appeals).
 
-Every view wears `listener_required`, which hands it the request's Listener; every object
-is then fetched through that listener, so another person's id answers 404, never 403
-(which would confirm that the id exists).
+Every /me/ view wears `listener_required`, which hands it the request's Listener; each object
+is then fetched through that listener, so another person's id answers 404, never 403 (which
+would confirm that the id exists). Each page runs a fixed number of queries, whatever the
+length of the listener's history: related rows come in one query per kind, never per row.
 """
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.utils import timezone
+import datetime
+from collections import defaultdict
 
-from institute.access import listener_required
-from listeners.models import Listener
+from django.apps import apps
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Avg, Count, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses.models import Intake, Session
+from institute.access import administrator_only, institute_staff, listener_required, workspace_view
+from listeners import rules, services
+from listeners.models import (
+    SCAN_MAX_BYTES,
+    Appeal,
+    AppealStatus,
+    Enrollment,
+    EnrollmentTransition,
+    ExternalUpgrade,
+    Feedback,
+    Listener,
+    Order,
+    scan_type,
+)
+from listeners.portal_forms import (
+    AnswerForm,
+    AppealForm,
+    ExternalUpgradeForm,
+    FeedbackForm,
+    ProfileForm,
+)
+from listeners.rules import EnrollmentState as S
+from listeners.rules import OrderKind
+
+# Upcoming sessions shown per course: the next few, enough to plan a week.
+UPCOMING_SESSIONS = 5
+# Room for the form fields around a scan of at most 5 MB in one request.
+UPLOAD_REQUEST_MAX_BYTES = SCAN_MAX_BYTES + 64 * 1024
+CURRENT_STATES = (S.APPLIED, S.WAITLISTED, S.ADMITTED)
+
+
+def _render(request: HttpRequest, template: str, section: str, context: dict) -> HttpResponse:
+    return render(request, f"listeners/portal/{template}", {"section": section, **context})
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's RuleViolation beside its field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def _with_status(listener: Listener) -> Listener:
@@ -22,11 +76,341 @@ def _with_status(listener: Listener) -> Listener:
     )
 
 
+def _enrollments(listener: Listener):
+    """The listener's enrollments with everything a course card shows: programme, orders,
+    attendance totals and the feedback given, in one query; the history in one more."""
+    return (
+        Enrollment.objects.filter(listener=listener)
+        .with_attendance()
+        .select_related("intake__programme", "admission_order", "expulsion_order", "feedback")
+        .prefetch_related(
+            Prefetch(
+                "transitions",
+                queryset=EnrollmentTransition.objects.select_related("order"),
+            )
+        )
+        .order_by("-intake__start_date", "-applied_at", "-pk")
+    )
+
+
+def _upcoming_sessions(intake_ids: list[int], today: datetime.date) -> dict[int, list[Session]]:
+    """The next sessions of these intakes, in one query, grouped by intake."""
+    grouped: dict[int, list[Session]] = defaultdict(list)
+    if not intake_ids:
+        return grouped
+    for session in Session.objects.filter(intake__in=intake_ids, date__gte=today).select_related(
+        "teacher"
+    ):
+        if len(grouped[session.intake_id]) < UPCOMING_SESSIONS:
+            grouped[session.intake_id].append(session)
+    return grouped
+
+
+def _feedback_of(enrollment: Enrollment) -> Feedback | None:
+    try:
+        return enrollment.feedback
+    except Feedback.DoesNotExist:
+        return None
+
+
+def _courses(listener: Listener) -> list[Enrollment]:
+    """The course cards: each enrollment with its upcoming sessions, the feedback given, the
+    orders the listener may appeal and the appeals already lodged (a fixed number of
+    queries)."""
+    today = timezone.localdate()
+    enrollments = list(_enrollments(listener))
+    admitted = [e.intake_id for e in enrollments if e.state == S.ADMITTED]
+    sessions = _upcoming_sessions(admitted, today)
+    studied = [e.intake_id for e in enrollments if e.state in rules.ADMITTED_BY_ORDER_STATES]
+    commission_orders: dict[int, list[Order]] = defaultdict(list)
+    if studied:
+        for order in Order.objects.filter(kind=OrderKind.COMMISSION, intake__in=studied):
+            commission_orders[order.intake_id].append(order)
+    appealed = set(Appeal.objects.filter(listener=listener).values_list("order_id", flat=True))
+    for enrollment in enrollments:
+        enrollment.upcoming = sessions.get(enrollment.intake_id, [])
+        enrollment.given_feedback = _feedback_of(enrollment)
+        enrollment.may_rate = enrollment.state == S.COMPLETED and not enrollment.given_feedback
+        orders = [enrollment.admission_order, enrollment.expulsion_order]
+        if enrollment.state in rules.ADMITTED_BY_ORDER_STATES:
+            orders += commission_orders.get(enrollment.intake_id, [])
+        enrollment.orders = [
+            {"order": order, "appealed": order.pk in appealed} for order in orders if order
+        ]
+    return enrollments
+
+
+def _appeals(listener: Listener):
+    return Appeal.objects.filter(listener=listener).select_related("order")
+
+
 @listener_required
 def home(request: HttpRequest, listener: Listener) -> HttpResponse:
-    """The overview a teacher opens on a phone: status, current courses, where to look."""
+    """The overview a teacher opens on a phone: the five-year status, the courses under way
+    and the answers to their appeals."""
+    current = (
+        Enrollment.objects.filter(listener=listener, state__in=CURRENT_STATES)
+        .select_related("intake__programme")
+        .order_by("intake__start_date", "pk")
+    )
+    today = timezone.localdate()
+    current = list(current)
+    sessions = _upcoming_sessions([e.intake_id for e in current if e.state == S.ADMITTED], today)
+    for enrollment in current:
+        upcoming = sessions.get(enrollment.intake_id)
+        enrollment.next_session = upcoming[0] if upcoming else None
+    return _render(
+        request,
+        "home.html",
+        "home",
+        {
+            "listener": _with_status(listener),
+            "current": current,
+            "appeals": _appeals(listener),
+        },
+    )
+
+
+@listener_required
+def courses(request: HttpRequest, listener: Listener) -> HttpResponse:
+    """Every enrollment with its history, sessions to come, attendance and result (§15–§22)."""
+    return _render(request, "courses.html", "courses", {"enrollments": _courses(listener)})
+
+
+@listener_required
+def feedback(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
+    """Rate a completed course, once (§19)."""
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("intake__programme"), pk=pk, listener=listener
+    )
+    if enrollment.state != S.COMPLETED or Feedback.objects.filter(enrollment=enrollment).exists():
+        messages.info(request, _("This course cannot be rated now."))
+        return redirect("portal:courses")
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_give(
+                enrollment=enrollment,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("Thank you: your rating is recorded."))
+            return redirect("portal:courses")
+    return _render(request, "feedback.html", "courses", {"enrollment": enrollment, "form": form})
+
+
+@listener_required
+def appeal(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
+    """Appeal an order of the head that concerns you (§19.4)."""
+    order = get_object_or_404(
+        services.orders_concerning(listener).select_related("intake__programme"), pk=pk
+    )
+    form = AppealForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appeal_lodge(
+                listener=listener, order=order, text=form.cleaned_data["text"], by=request.user
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(
+                request, _("Your appeal has been sent. The answer will appear on your page.")
+            )
+            return redirect("portal:home")
+    return _render(request, "appeal.html", "courses", {"order": order, "form": form})
+
+
+def _verification_url(request: HttpRequest, token: str) -> str:
+    path = reverse("certificates:verify", args=[token])
+    base = getattr(settings, "PUBLIC_BASE_URL", "")
+    return base.rstrip("/") + path if base else request.build_absolute_uri(path)
+
+
+def _documents(listener: Listener):
+    # listeners may not import certificates (CONVENTIONS §2: certificates → listeners), so
+    # the issued documents are reached through the app registry, at call time.
+    document = apps.get_model("certificates", "Document")
+    return document.objects.filter(
+        enrollment__listener=listener, status__in=["valid", "revoked"]
+    ).select_related("enrollment__intake__programme")
+
+
+@listener_required
+def documents(request: HttpRequest, listener: Listener) -> HttpResponse:
+    """Each document issued to the listener: number, status, the PDF, the check link."""
+    rows = [
+        {"document": document, "verify_url": _verification_url(request, document.token)}
+        for document in _documents(listener)
+    ]
+    return _render(request, "documents.html", "documents", {"rows": rows})
+
+
+@listener_required
+def document_pdf(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
+    """The stored PDF exactly as issued; another person's document answers 404."""
+    document = get_object_or_404(_documents(listener), pk=pk)
+    if not document.pdf:
+        raise Http404
+    return FileResponse(
+        document.pdf.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf"
+    )
+
+
+def _due_date(listener: Listener) -> datetime.date | None:
+    return rules.upgrade_due_date(listener.last_upgrade, listener.employment_start)
+
+
+@listener_required
+def upgrade(request: HttpRequest, listener: Listener) -> HttpResponse:
+    """The five-year rule as it stands (SPEC §3), and recording an upgrade done elsewhere:
+    it counts once a methodologist has checked the scan and confirmed it."""
+    form = ExternalUpgradeForm()
+    if request.method == "POST":
+        # Refuse an oversized upload before reading it (the form checks each file again).
+        if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_REQUEST_MAX_BYTES:
+            messages.error(request, _("The scan is larger than 5 MB."))
+            return redirect("portal:upgrade")
+        form = ExternalUpgradeForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.external_upgrade_record(
+                    listener=listener, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Recorded. It will count once a methodologist has confirmed it."),
+                )
+                return redirect("portal:upgrade")
+    listener = _with_status(listener)
+    return _render(
+        request,
+        "upgrade.html",
+        "upgrade",
+        {
+            "listener": listener,
+            "due": _due_date(listener),
+            "external": listener.external_upgrades.all(),
+            "form": form,
+        },
+    )
+
+
+def _scan_response(upgrade: ExternalUpgrade) -> FileResponse:
+    if not upgrade.scan:
+        raise Http404
+    handle = upgrade.scan.open("rb")
+    kind = scan_type(handle.read(8))
+    handle.seek(0)
+    if kind is None:
+        raise Http404
+    extension, content_type = kind
+    return FileResponse(
+        handle,
+        content_type=content_type,
+        filename=f"upgrade-{upgrade.pk}.{extension}",
+    )
+
+
+@listener_required
+def upgrade_scan(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
+    """The scan the listener sent, to its owner only."""
+    return _scan_response(get_object_or_404(ExternalUpgrade, pk=pk, listener=listener))
+
+
+@listener_required
+def profile(request: HttpRequest, listener: Listener) -> HttpResponse:
+    """Contacts and workplace, kept by the listener; IIN and names shown, not editable."""
+    listener = Listener.objects.select_related("organisation").get(pk=listener.pk)
+    form = ProfileForm(request.POST or None, instance=listener)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        return redirect("portal:profile")
+    return _render(request, "profile.html", "profile", {"listener": listener, "form": form})
+
+
+# --- the workspace side: what listeners said ---------------------------------------------------
+
+
+@workspace_view
+def intake_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the listeners of an intake said about it (§19), beside the programme's average
+    over all its intakes."""
+    intake = get_object_or_404(Intake.objects.select_related("programme"), pk=pk)
+    answers = Feedback.objects.filter(enrollment__intake=intake).select_related(
+        "enrollment__listener"
+    )
+    summary = answers.aggregate(average=Avg("rating"), count=Count("pk"))
+    programme = Feedback.objects.filter(enrollment__intake__programme=intake.programme_id)
+    programme_summary = programme.aggregate(
+        average=Avg("rating"), count=Count("pk"), intakes=Count("enrollment__intake", distinct=True)
+    )
+    distribution = answers.aggregate(
+        **{f"r{n}": Count("pk", filter=Q(rating=n)) for n in range(1, 6)}
+    )
     return render(
         request,
-        "listeners/portal/home.html",
-        {"listener": _with_status(listener), "section": "home"},
+        "listeners/feedback.html",
+        {
+            "intake": intake,
+            "answers": answers,
+            "summary": summary,
+            "programme_summary": programme_summary,
+            "distribution": [(n, distribution[f"r{n}"]) for n in range(5, 0, -1)],
+        },
     )
+
+
+@administrator_only
+def appeals(request: HttpRequest) -> HttpResponse:
+    """Appeals against orders (§19.4): the open ones first, each with its answer form."""
+    status = request.GET.get("status", AppealStatus.OPEN)
+    if status not in AppealStatus.values:
+        status = AppealStatus.OPEN
+    listed = (
+        Appeal.objects.filter(status=status)
+        .select_related("listener", "order__intake", "answered_by")
+        .order_by("created_at" if status == AppealStatus.OPEN else "-answered_at", "pk")
+    )
+    counts = Appeal.objects.aggregate(
+        open=Count("pk", filter=Q(status=AppealStatus.OPEN)),
+        answered=Count("pk", filter=Q(status=AppealStatus.ANSWERED)),
+    )
+    return render(
+        request,
+        "listeners/appeals.html",
+        {"appeals": listed, "status": status, "counts": counts, "form": AnswerForm()},
+    )
+
+
+@administrator_only
+@require_POST
+def appeal_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    appeal = get_object_or_404(Appeal, pk=pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.appeal_answer(
+                appeal=appeal, answer=form.cleaned_data["answer"], by=request.user
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The answer is sent to the listener."))
+    else:
+        messages.error(request, _("Write the answer."))
+    return redirect("listeners:appeals")
+
+
+@institute_staff
+def external_upgrade_scan(request: HttpRequest, name: str) -> HttpResponse:
+    """A scan sent by a listener, for the methodologist who checks it before confirming."""
+    return _scan_response(get_object_or_404(ExternalUpgrade, scan=name))

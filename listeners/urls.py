@@ -1,6 +1,6 @@
 from django.urls import path
 
-from listeners import views
+from listeners import portal, views
 
 app_name = "listeners"
 
@@ -40,5 +40,14 @@ urlpatterns = [
         "intakes/<int:pk>/imports/<int:job_pk>/confirm/",
         views.import_confirm,
         name="import_confirm",
+    ),
+    # What listeners say (listeners/portal.py): feedback per intake, appeals, scans.
+    path("intakes/<int:pk>/feedback/", portal.intake_feedback, name="intake_feedback"),
+    path("appeals/", portal.appeals, name="appeals"),
+    path("appeals/<int:pk>/answer/", portal.appeal_answer, name="appeal_answer"),
+    path(
+        "external-upgrades/scans/<path:name>",
+        portal.external_upgrade_scan,
+        name="external_upgrade_scan",
     ),
 ]
