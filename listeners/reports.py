@@ -9,11 +9,14 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Q, QuerySet
+from django.db.models.functions import Trim, TruncMonth
+from django.utils.text import capfirst
 from django.utils.translation import get_language
 
 from institute.models import District, Organisation, Region
+from institute.rules import add_months, add_years
 from listeners.models import Listener
-from listeners.rules import UpgradeStatus
+from listeners.rules import UPGRADE_PERIOD_YEARS, UpgradeStatus
 
 STATUSES = [status.value for status in UpgradeStatus]
 
@@ -157,3 +160,90 @@ def people(
                 | Q(patronymic__icontains=word)
             )
     return listeners.order_by("last_name", "first_name", "patronymic", "pk")
+
+
+# --- forecast: who falls due in each of the coming months -----------------------------------
+
+FORECAST_MONTHS = 24
+# Subjects are typed by people: "Математика " and "математика" are one subject. The database
+# trims them; the letter case is folded in Python, over the groups (SQLite's lower() knows
+# only Latin letters).
+FORECAST_GROUPS = {
+    "region": F("organisation__district__region"),
+    "subject": Trim("subject"),
+}
+
+
+@dataclass
+class ForecastRow:
+    """How many people of one region (or subject) fall due in each month, and how many are
+    overdue already on the first day of the forecast."""
+
+    key: object
+    name: str
+    overdue: int
+    months: list[int]
+
+    @property
+    def total(self) -> int:
+        return self.overdue + sum(self.months)
+
+
+def forecast(
+    scope: Scope, *, start: datetime.date, by: str, months: int = FORECAST_MONTHS
+) -> tuple[list[datetime.date], list[ForecastRow], ForecastRow]:
+    """People falling due in each of `months` months from `start`'s month, per region or per
+    subject (SPEC §3), so that next year's intakes and state order can be planned. Two
+    queries.
+
+    Adding five years keeps the month (29 February falls back to the 28th), so the month a
+    person falls due is the month of their counting date five years later: the database
+    groups by the month of the stored date and Python only relabels the months.
+    """
+    first = start.replace(day=1)
+    labels = [add_months(first, i) for i in range(months)]
+    window_start = add_years(first, -UPGRADE_PERIOD_YEARS)
+    window_end = add_years(add_months(first, months), -UPGRADE_PERIOD_YEARS)
+    key = FORECAST_GROUPS[by]
+    listeners = listeners_in(scope, on=first).order_by()
+    due = (
+        listeners.filter(upgrade_basis__gte=window_start, upgrade_basis__lt=window_end)
+        .annotate(month=TruncMonth("upgrade_basis"))
+        .values("month", group=key)
+        .annotate(people=Count("pk"))
+    )
+    overdue = (
+        listeners.filter(upgrade_basis__lt=window_start)
+        .values(group=key)
+        .annotate(people=Count("pk"))
+    )
+    index = {add_years(label, -UPGRADE_PERIOD_YEARS): i for i, label in enumerate(labels)}
+    rows: dict[object, ForecastRow] = {}
+
+    def row(group: object) -> ForecastRow:
+        found = group.casefold() if isinstance(group, str) else group
+        if found not in rows:
+            rows[found] = ForecastRow(key=group, name="", overdue=0, months=[0] * months)
+        return rows[found]
+
+    for values in due:
+        month = values["month"]
+        month = month.date() if isinstance(month, datetime.datetime) else month
+        row(values["group"]).months[index[month]] += values["people"]
+    for values in overdue:
+        row(values["group"]).overdue += values["people"]
+    if by == "region":
+        regions = Region.objects.in_bulk([k for k in rows if k is not None])
+        for group, forecast_row in rows.items():
+            forecast_row.name = str(regions[group]) if group is not None else ""
+    else:
+        for forecast_row in rows.values():
+            forecast_row.name = capfirst(forecast_row.key or "")
+    ordered = sorted(rows.values(), key=lambda r: (not r.name, r.name.casefold()))
+    total = ForecastRow(
+        key=None,
+        name="",
+        overdue=sum(r.overdue for r in ordered),
+        months=[sum(r.months[i] for r in ordered) for i in range(months)],
+    )
+    return labels, ordered, total

@@ -910,3 +910,43 @@ def compliance(request: HttpRequest) -> HttpResponse:
         "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
     }
     return render(request, "listeners/compliance.html", context)
+
+
+@require_GET
+@workspace_view
+def forecast(request: HttpRequest) -> HttpResponse:
+    """How many people fall due in each of the next 24 months, per region or per subject:
+    what next year's intakes and state order must cover (SPEC §3)."""
+    if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
+        raise PermissionDenied
+    scope, problems = _compliance_scope(request)
+    by = request.GET.get("by") if request.GET.get("by") in reports.FORECAST_GROUPS else "region"
+    start = timezone.localdate()
+    months, rows, total = reports.forecast(scope, start=start, by=by)
+    # A column per month, 10 units wide, drawn by the template as SVG; the numbers are
+    # formatted here so the locale's decimal comma never reaches an SVG attribute.
+    peak = max([*total.months, 1])
+    chart = []
+    for i, (month, count) in enumerate(zip(months, total.months, strict=True)):
+        height = 48 * count / peak
+        chart.append(
+            {
+                "month": month,
+                "count": count,
+                "x": str(i * 10 + 1),
+                "y": f"{50 - height:.2f}",
+                "height": f"{height:.2f}",
+            }
+        )
+    context = {
+        "scope": scope,
+        "problems": problems,
+        "by": by,
+        "months": months,
+        "rows": rows,
+        "total": total,
+        "chart": chart,
+        "chart_width": str(10 * len(chart)),
+        "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
+    }
+    return render(request, "listeners/forecast.html", context)

@@ -7,9 +7,10 @@ import datetime
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from institute.models import District, Organisation, Region
-from listeners.reports import Scope, compliance_rows, people
+from listeners.reports import Scope, compliance_rows, forecast, people
 from listeners.rules import UpgradeStatus
 from tests.conftest import make_bin, make_listener
 
@@ -78,7 +79,8 @@ def counts(row) -> tuple[int, int, int, int, int]:
 
 
 def test_counts_go_down_from_regions_to_people(people_set, places):
-    rows, total = compliance_rows(Scope(), on=ON)
+    with translation.override("kk"):
+        rows, total = compliance_rows(Scope(), on=ON)
     # overdue, due soon, compliant, no record, total
     assert counts(total) == (3, 1, 2, 1, 7)
     by_name = {row.name: counts(row) for row in rows}
@@ -87,12 +89,14 @@ def test_counts_go_down_from_regions_to_people(people_set, places):
         "Абай облысы": (0, 0, 1, 0, 1),
         "": (1, 0, 0, 0, 1),  # the listener with no workplace recorded
     }
-    rows, total = compliance_rows(Scope(region=places["region"]), on=ON)
+    with translation.override("kk"):
+        rows, total = compliance_rows(Scope(region=places["region"]), on=ON)
     assert counts(total) == (2, 1, 1, 1, 5)
     assert [row.name for row in rows] == ["Ертіс ауданы"]  # Aksu has nobody: no row
-    rows, total = compliance_rows(
-        Scope(region=places["region"], district=places["district"]), on=ON
-    )
+    with translation.override("kk"):
+        rows, total = compliance_rows(
+            Scope(region=places["region"], district=places["district"]), on=ON
+        )
     assert {row.name: counts(row) for row in rows} == {
         "№1 мектеп": (1, 1, 1, 1, 4),
         "№2 мектеп": (1, 0, 0, 0, 1),
@@ -208,3 +212,44 @@ def test_the_report_costs_the_same_queries_whatever_the_number_of_people(
         en.get(URL)
     with django_assert_max_num_queries(10):
         en.get(URL, {"organisation": places["school_1"].pk})
+
+
+# --- forecast -------------------------------------------------------------------------------
+
+
+def test_the_forecast_counts_who_falls_due_in_each_month_by_region(people_set, places):
+    """From ON (June 2026): Bekova falls due on 11.06.2026, month 0; Galymova (counted on
+    01.06.2025) in June 2030, outside the 24 months; Zhanova (01.06.2024) in June 2029,
+    outside too. Asanova, Yerzhanova and Zeinolla are overdue already."""
+    early = make_listener(places["school_far"], last_name="Ілиясова", subject="Математика ")
+    type(early).objects.filter(pk=early.pk).update(last_upgrade_on=datetime.date(2023, 2, 28))
+    with translation.override("kk"):
+        months, rows, total = forecast(Scope(), start=ON, by="region")
+    assert months[0] == datetime.date(2026, 6, 1) and months[-1] == datetime.date(2028, 5, 1)
+    assert total.overdue == 3
+    assert total.months[0] == 1  # Bekova
+    assert total.months[20] == 1  # Iliyassova: 28.02.2023 + 5 years = 28.02.2028
+    assert sum(total.months) == 2
+    by_name = {row.name: (row.overdue, row.total) for row in rows}
+    assert by_name == {"Павлодар облысы": (2, 3), "Абай облысы": (0, 1), "": (1, 1)}
+
+
+def test_the_forecast_by_subject_merges_the_same_subject_typed_differently(places):
+    for subject, last in [("Математика", "2022-03-05"), (" математика", "2022-03-20")]:
+        person = make_listener(places["school_1"], subject=subject)
+        type(person).objects.filter(pk=person.pk).update(
+            last_upgrade_on=datetime.date.fromisoformat(last)
+        )
+    _, rows, total = forecast(Scope(), start=ON, by="subject")
+    assert [(row.name, row.months[9]) for row in rows] == [("Математика", 2)]  # 03.2027
+    assert total.total == 2
+
+
+def test_the_forecast_page_draws_the_months(en, people_set):
+    page = en.get(reverse("listeners:forecast"), {"by": "subject"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('class="col"') == 24
+    assert page.context["by"] == "subject"
+    # An unknown grouping falls back to regions instead of failing.
+    assert en.get(reverse("listeners:forecast"), {"by": "zzz"}).context["by"] == "region"
