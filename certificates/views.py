@@ -176,8 +176,9 @@ def _detail(
         "replaced_by": document.replaced_by.order_by("issued_at"),
         "trail": trail,
         "can_issue": administrator,
-        "revoke_form": (revoke_form or RevokeForm()) if administrator and valid else None,
-        "duplicate_form": (duplicate_form or DuplicateForm()) if administrator and valid else None,
+        # A form sent back with its errors is shown even if the document is no longer valid.
+        "revoke_form": revoke_form or (RevokeForm() if administrator and valid else None),
+        "duplicate_form": duplicate_form or (DuplicateForm() if administrator and valid else None),
     }
     return render(request, "certificates/document_detail.html", context, status=status)
 

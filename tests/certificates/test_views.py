@@ -3,8 +3,11 @@ audit trail, revoking and duplicating, an intake's documents issued one by one o
 in the background, printing."""
 
 import datetime
+import hashlib
+import io
 import itertools
 
+import pypdf
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -13,14 +16,37 @@ from django.utils import timezone
 from certificates.models import Document, DocumentStatus
 from certificates.rules import registration_number
 from courses.rules import DocumentKind
-from institute.models import User
+from institute.models import AuditEntry, Institute, User
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
-from tests.conftest import make_enrollment, make_intake, make_listener
+from tests.conftest import make_bin, make_enrollment, make_intake, make_listener
 
 pytestmark = pytest.mark.django_db
 
 _serials = itertools.count(1)
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def make_institute() -> Institute:
+    return Institute.objects.create(
+        name_kk="Павлодар облыстық біліктілікті арттыру институты",
+        name_ru="Павлодарский областной институт повышения квалификации",
+        bin=make_bin(),
+        head_name="Қ. Жұмабеков",
+        head_title_kk="Директор",
+        head_title_ru="Директор",
+        city_kk="Павлодар қ.",
+        city_ru="г. Павлодар",
+    )
+
+
+@pytest.fixture
+def issuing(settings, tmp_path) -> Institute:
+    """What issuing for real needs: the institute's details, a folder for the PDFs, and
+    background tasks run at once."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = IMMEDIATE
+    return make_institute()
 
 
 def make_document(
@@ -282,3 +308,158 @@ def test_the_progress_polls_while_the_job_runs_and_reloads_the_page_when_done(
     assert done["HX-Refresh"] == "true"
     assert "every 1s" not in done.content.decode()
     assert 'value="100"' in done.content.decode()
+
+
+# --- issuing, revoking, duplicating and printing for real (certificates.services) -------------
+
+
+def _trail(document: Document) -> list[tuple[str, str]]:
+    return [
+        (entry.action, entry.by.username if entry.by else "")
+        for entry in AuditEntry.objects.filter(object_id=document.pk, action__startswith="doc")
+    ]
+
+
+def test_the_administrator_issues_one_document(en, intake, organisation, administrator, issuing):
+    enrollment = completed(intake, organisation, last_name="Әлімов")
+    en.force_login(administrator)
+    url = reverse("certificates:enrollment_issue", args=[intake.pk, enrollment.pk])
+    response = en.post(url, follow=True)
+    document = Document.objects.get(enrollment=enrollment)
+    assert f"{document.number} issued to Әлімов" in response.content.decode()
+    assert document.status == DocumentStatus.VALID and document.pdf and document.pdf_sha256
+    assert ("document.issued", "admin") in _trail(document)
+    again = en.post(url, follow=True).content.decode()
+    assert f"already has a valid document (No. {document.number})" in again
+    assert Document.objects.filter(enrollment=enrollment).count() == 1
+
+
+def test_issuing_a_listener_who_did_not_complete_is_refused(en, intake, administrator, issuing):
+    enrollment = make_enrollment(make_listener(), intake, state=EnrollmentState.ADMITTED)
+    en.force_login(administrator)
+    url = reverse("certificates:enrollment_issue", args=[intake.pk, enrollment.pk])
+    response = en.post(url, follow=True)
+    assert "Only a completed enrollment earns a document." in response.content.decode()
+    assert not Document.objects.exists()
+
+
+def test_issue_all_issues_only_what_is_missing(
+    en, intake, organisation, administrator, issuing, django_capture_on_commit_callbacks
+):
+    from certificates.models import IssueJob, IssueJobStatus
+
+    held = make_document(completed(intake, organisation), by=administrator)
+    for _ in range(2):
+        completed(intake, organisation)
+    en.force_login(administrator)
+    url = reverse("certificates:intake_issue_all", args=[intake.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = en.post(url)
+    assert response.url == reverse("certificates:intake_documents", args=[intake.pk])
+    job = IssueJob.objects.get()
+    assert (job.status, job.total, job.processed, job.issued) == (IssueJobStatus.DONE, 2, 2, 2)
+    assert job.created_by == administrator
+    assert Document.objects.filter(status=DocumentStatus.VALID).count() == 3
+    assert Document.objects.get(pk=held.pk).status == DocumentStatus.VALID
+    page = en.get(response.url).content.decode()
+    assert "3 with a document, 0 without" in page and "2 of 2 processed, 2 issued" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        en.post(url)
+    assert IssueJob.objects.first().issued == 0
+    assert Document.objects.count() == 3
+
+
+def test_revoking_with_a_reason_revokes_and_says_so(en, intake, organisation, administrator):
+    document = make_document(completed(intake, organisation), by=administrator)
+    en.force_login(administrator)
+    url = reverse("certificates:document_revoke", args=[document.pk])
+    response = en.post(url, {"reason": "The hours were typed wrong"}, follow=True)
+    page = response.content.decode()
+    assert f"{document.number} revoked." in page
+    assert "Revoked on" in page and "The hours were typed wrong" in page
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.REVOKED
+    assert document.revoked_by == administrator
+    assert ("document.revoked", "admin") in _trail(document)
+    again = en.post(url, {"reason": "twice"})
+    assert again.status_code == 400
+    assert f"Document No. {document.number} is already revoked." in again.content.decode()
+
+
+def test_revoking_and_reissuing_leads_to_the_new_document(
+    en, intake, organisation, administrator, issuing
+):
+    document = make_document(completed(intake, organisation), by=administrator)
+    en.force_login(administrator)
+    url = reverse("certificates:document_revoke", args=[document.pk])
+    response = en.post(url, {"reason": "Wrong name", "reissue": "on"})
+    new = Document.objects.get(replaces=document)
+    assert response.url == reverse("certificates:document_detail", args=[new.pk])
+    assert new.status == DocumentStatus.VALID
+    assert Document.objects.get(pk=document.pk).status == DocumentStatus.REVOKED
+    page = en.get(response.url).content.decode()
+    assert f"{document.number} revoked; {new.number} issued in its place." in page
+
+
+def test_a_duplicate_replaces_the_lost_original(en, intake, organisation, administrator, issuing):
+    original = make_document(completed(intake, organisation), by=administrator)
+    en.force_login(administrator)
+    url = reverse("certificates:document_duplicate", args=[original.pk])
+    response = en.post(url, {"confirm": "on"})
+    duplicate = Document.objects.get(duplicate_of=original)
+    assert response.url == reverse("certificates:document_detail", args=[duplicate.pk])
+    original.refresh_from_db()
+    assert original.status == DocumentStatus.REVOKED
+    assert duplicate.number in original.revocation_reason
+    page = en.get(response.url).content.decode()
+    assert f"Duplicate {duplicate.number} issued in place of {original.number}." in page
+    assert "Duplicate of" in page and original.number in page
+    assert ("document.duplicated", "admin") in _trail(duplicate)
+
+
+def test_the_methodologist_downloads_the_stored_pdf_and_it_is_recorded(
+    en, intake, organisation, administrator, methodologist, issuing
+):
+    from certificates.services import document_issue
+
+    document = document_issue(enrollment=completed(intake, organisation), by=administrator)
+    en.force_login(methodologist)
+    response = en.get(reverse("certificates:document_pdf", args=[document.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    data = b"".join(response.streaming_content)
+    assert data.startswith(b"%PDF")
+    assert hashlib.sha256(data).hexdigest() == document.pdf_sha256
+    assert ("document.printed", "methodologist") in _trail(document)
+    detail = en.get(reverse("certificates:document_detail", args=[document.pk]))
+    assert "Printed or downloaded" in detail.content.decode()
+
+
+def test_a_document_without_a_stored_pdf_is_404(client, document, methodologist):
+    client.force_login(methodologist)
+    assert client.get(reverse("certificates:document_pdf", args=[document.pk])).status_code == 404
+
+
+def test_printing_an_intake_gives_one_pdf_of_its_valid_documents(
+    en, intake, organisation, methodologist, administrator, issuing
+):
+    from certificates.services import document_issue
+
+    documents = [
+        document_issue(enrollment=completed(intake, organisation), by=administrator)
+        for _ in range(2)
+    ]
+    revoked = make_document(
+        completed(intake, organisation), by=administrator, status=DocumentStatus.REVOKED
+    )
+    en.force_login(methodologist)
+    response = en.get(reverse("certificates:intake_print", args=[intake.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    pages = pypdf.PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) == 2
+    text = " ".join(page.extract_text() for page in pages)
+    assert all(document.number in text for document in documents)
+    assert revoked.number not in text
+    for document in documents:
+        assert ("document.printed", "methodologist") in _trail(document)
+    assert not [action for action, _ in _trail(revoked) if action == "document.printed"]

@@ -1,0 +1,77 @@
+"""In a browser: an administrator issues an intake's documents in the background, revokes one,
+and anyone, signed out, sees it revoked on the public page, which fits a phone."""
+
+import pytest
+
+from certificates.models import Document, DocumentStatus
+from institute.models import Role
+from listeners.rules import EnrollmentState
+from tests.certificates.test_views import make_institute
+from tests.conftest import (
+    browser_page,
+    make_enrollment,
+    make_intake,
+    make_listener,
+    make_programme,
+    make_user,
+)
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_issue_all_revoke_one_and_the_public_page_says_revoked(
+    browser, live_server, settings, tmp_path
+):
+    from playwright.sync_api import expect
+
+    settings.TASKS = IMMEDIATE
+    settings.MEDIA_ROOT = tmp_path
+    make_institute()
+    intake = make_intake(make_programme(hours=72))
+    for last_name in ("Әлімов", "Бекова"):
+        make_enrollment(make_listener(last_name=last_name), intake, state=EnrollmentState.COMPLETED)
+    administrator = make_user(Role.ADMINISTRATOR, "admin", is_superuser=True)
+
+    page = browser_page(browser, live_server, administrator)
+    page.goto(f"{live_server.url}/documents/intakes/{intake.pk}/")
+    page.get_by_role("button", name="Issue all 2 missing documents").click()
+    expect(page.locator("#issue-job [data-status]")).to_have_text("Done", timeout=15000)
+    expect(page.locator("#issue-job")).to_contain_text("2 of 2 processed, 2 issued")
+    assert Document.objects.filter(enrollment__intake=intake).count() == 2
+
+    first = Document.objects.get(enrollment__listener__last_name="Әлімов")
+    page.get_by_role("link", name=first.number).click()
+    page.get_by_text("Revoke this document").click()
+    page.get_by_label("Reason for revocation").fill("The hours were typed wrong")
+    page.get_by_role("button", name="Revoke", exact=True).click()
+    expect(page.locator(".document-status")).to_contain_text("Revoked on")
+    first.refresh_from_db()
+    assert first.status == DocumentStatus.REVOKED
+    assert first.revocation_reason == "The hours were typed wrong"
+    page.context.close()
+
+    # Anyone, signed out, on a phone: the page from the QR code.
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    public = context.new_page()
+    public.goto(f"{live_server.url}/documents/verify/{first.token}/")
+    expect(public.locator(".verdict")).to_contain_text("Revoked")
+    expect(public.locator(".verdict")).to_contain_text("was revoked on")
+    assert first.enrollment.listener.iin not in public.content()
+    overflow = public.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"the verification page is {overflow}px wider than the phone"
+
+    # The other one, typed in by number and surname in capitals.
+    second = Document.objects.get(enrollment__listener__last_name="Бекова")
+    public.goto(f"{live_server.url}/documents/verify/")
+    public.get_by_label("Registration number").fill(second.number.lower())
+    public.get_by_label("Holder's surname").fill("БЕКОВА")
+    public.get_by_role("button", name="Check").click()
+    expect(public.locator(".verdict")).to_contain_text("Valid")
+    context.close()
