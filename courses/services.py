@@ -1,11 +1,21 @@
-"""Workflows on programmes and intakes: each atomic, keyword-only, raising RuleViolation."""
+"""Workflows on programmes and intakes: each atomic, keyword-only, raising RuleViolation; and
+the staffing load planning puts on a field (§23)."""
+
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from courses.models import Intake, IntakeStatus, Programme, Session
-from institute.models import User
-from institute.rules import RuleViolation
+from institute.models import Field, Teacher, User
+from institute.rules import (
+    RuleViolation,
+    staffing_limit,
+    staffing_ratio,
+    staffing_within_norm,
+)
 from institute.services import log_action
 
 
@@ -80,3 +90,42 @@ def session_remove(*, session: Session, by: User | None) -> None:
         hours=session.hours,
     )
     session.delete()
+
+
+@dataclass(frozen=True)
+class StaffingLoad:
+    """A field's planned load in one year against the §23 limit."""
+
+    field: Field
+    year: int
+    seats: int  # seats of the year's intakes of the field's programmes, cancelled ones left out
+    teachers: int  # active teachers of the field
+
+    @property
+    def limit(self) -> Decimal:
+        return staffing_limit(self.field.university_norm)
+
+    @property
+    def ratio(self) -> Decimal | None:
+        return staffing_ratio(self.seats, self.teachers)
+
+    @property
+    def within_norm(self) -> bool:
+        return staffing_within_norm(
+            listeners_per_year=self.seats,
+            teachers=self.teachers,
+            university_norm=self.field.university_norm,
+        )
+
+
+def staffing_planned(*, field: Field, year: int) -> StaffingLoad:
+    """How many listeners the intakes planned in `year` for the field's programmes bring per
+    teacher of the field (§23): two queries. The seats are what planning promises; who was
+    admitted is the report's business (listeners.reports.staffing_rows)."""
+    seats = (
+        Intake.objects.filter(programme__field=field, start_date__year=year)
+        .exclude(status=IntakeStatus.CANCELLED)
+        .aggregate(seats=Sum("capacity"))["seats"]
+    )
+    teachers = Teacher.objects.filter(field=field, is_active=True).count()
+    return StaffingLoad(field=field, year=year, seats=seats or 0, teachers=teachers)

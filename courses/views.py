@@ -164,7 +164,8 @@ def intake_list(request: HttpRequest) -> HttpResponse:
 @workspace_view
 def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     intake = get_object_or_404(
-        Intake.objects.select_related("programme", "methodologist", "branch", "district"), pk=pk
+        Intake.objects.select_related("programme__field", "methodologist", "branch", "district"),
+        pk=pk,
     )
     return render(request, "courses/intake_detail.html", _intake_context(intake))
 
@@ -180,7 +181,12 @@ def _intake_context(intake: Intake, **forms: object) -> dict[str, object]:
     except RuleViolation as error:
         hours_warning = " ".join(error.messages)
     commission = getattr(intake, "commission", None)  # None when it has none yet
+    field = intake.programme.field
+    staffing = (
+        services.staffing_planned(field=field, year=intake.start_date.year) if field else None
+    )
     context: dict[str, object] = {
+        "staffing": staffing,
         "intake": intake,
         "teachers": intake.teachers.all(),
         "sessions": sessions,

@@ -1,22 +1,32 @@
-"""Reports on the five-year rule (§10.1, SPEC §3): who is overdue, due soon, up to date or
-without a record, by region → district → organisation → person, on any chosen day.
+"""Reports for the head and the education department: the five-year rule (§10.1, SPEC §3)
+— who is overdue, due soon, up to date or without a record, by region → district →
+organisation → person on any chosen day, and who falls due month by month — and the
+staffing norm (§23).
 
-Every count is one aggregate query over `Listener.objects.with_upgrade_status(on=…)`, which
-compares one stored date with two constants; nothing loops over people in Python.
+Every count is an aggregate query (over `Listener.objects.with_upgrade_status(on=…)`, which
+compares one stored date with two constants); nothing loops over people in Python.
 """
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import Trim, TruncMonth
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
-from institute.models import District, Organisation, Region
-from institute.rules import add_months, add_years
-from listeners.models import Listener
-from listeners.rules import UPGRADE_PERIOD_YEARS, UpgradeStatus
+from courses.models import Intake, IntakeStatus
+from institute.models import District, Field, Organisation, Region, Teacher
+from institute.rules import (
+    add_months,
+    add_years,
+    staffing_limit,
+    staffing_ratio,
+    staffing_within_norm,
+)
+from listeners.models import Enrollment, Listener
+from listeners.rules import ADMITTED_BY_ORDER_STATES, UPGRADE_PERIOD_YEARS, UpgradeStatus
 
 STATUSES = [status.value for status in UpgradeStatus]
 
@@ -247,3 +257,87 @@ def forecast(
         months=[sum(r.months[i] for r in ordered) for i in range(months)],
     )
     return labels, ordered, total
+
+
+# --- staffing (§23) ---------------------------------------------------------------------------
+
+
+@dataclass
+class StaffingRow:
+    """One field in one year: its teachers, the seats planned and the listeners admitted,
+    each per teacher against the §23 limit."""
+
+    field: Field
+    teachers: int
+    seats: int
+    admitted: int
+
+    @property
+    def limit(self) -> Decimal:
+        return staffing_limit(self.field.university_norm)
+
+    @property
+    def planned_ratio(self) -> Decimal | None:
+        return staffing_ratio(self.seats, self.teachers)
+
+    @property
+    def admitted_ratio(self) -> Decimal | None:
+        return staffing_ratio(self.admitted, self.teachers)
+
+    def _within(self, listeners: int) -> bool:
+        return staffing_within_norm(
+            listeners_per_year=listeners,
+            teachers=self.teachers,
+            university_norm=self.field.university_norm,
+        )
+
+    @property
+    def planned_within_norm(self) -> bool:
+        return self._within(self.seats)
+
+    @property
+    def admitted_within_norm(self) -> bool:
+        return self._within(self.admitted)
+
+
+def staffing_rows(*, year: int) -> list[StaffingRow]:
+    """Every field with its active teachers, the seats of the year's intakes (cancelled ones
+    left out) and the listeners admitted to them by order (§23): one query, each number a
+    subquery so that the joins do not multiply one another."""
+    intakes = Intake.objects.filter(programme__field=OuterRef("pk"), start_date__year=year).exclude(
+        status=IntakeStatus.CANCELLED
+    )
+    seats = intakes.order_by().values("programme__field").annotate(n=Sum("capacity")).values("n")
+    admitted = (
+        Enrollment.objects.filter(
+            intake__programme__field=OuterRef("pk"),
+            intake__start_date__year=year,
+            state__in=ADMITTED_BY_ORDER_STATES,
+        )
+        .exclude(intake__status=IntakeStatus.CANCELLED)
+        .order_by()
+        .values("intake__programme__field")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    teachers = (
+        Teacher.objects.filter(field=OuterRef("pk"), is_active=True)
+        .order_by()
+        .values("field")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    fields = Field.objects.annotate(
+        teacher_count=Coalesce(Subquery(teachers), 0),
+        seat_count=Coalesce(Subquery(seats), 0),
+        admitted_count=Coalesce(Subquery(admitted), 0),
+    ).order_by("code")
+    return [
+        StaffingRow(
+            field=field,
+            teachers=field.teacher_count,
+            seats=field.seat_count,
+            admitted=field.admitted_count,
+        )
+        for field in fields
+    ]

@@ -34,6 +34,7 @@ urlpatterns = [
     path("accounting/", views.accounting_export, name="accounting_export"),
     path("compliance/", views.compliance, name="compliance"),
     path("compliance/forecast/", views.forecast, name="forecast"),
+    path("staffing/", views.staffing, name="staffing"),
     path("exports/<int:pk>/", views.export_detail, name="export_detail"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
     path("intakes/<int:pk>/imports/<int:job_pk>/", views.import_detail, name="import_detail"),

@@ -950,3 +950,30 @@ def forecast(request: HttpRequest) -> HttpResponse:
         "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
     }
     return render(request, "listeners/forecast.html", context)
+
+
+@require_GET
+@workspace_view
+def staffing(request: HttpRequest) -> HttpResponse:
+    """§23: per field, listeners per teacher in a year (seats planned and listeners admitted)
+    against 0.75 × the university norm."""
+    this_year = timezone.localdate().year
+    raw = request.GET.get("year", "")
+    year = int(raw) if raw.isdigit() and this_year - 10 <= int(raw) <= this_year + 2 else None
+    problem = (
+        ""
+        if year is not None or not raw
+        else _("Choose a year from %(first)s to %(last)s.")
+        % {
+            "first": this_year - 10,
+            "last": this_year + 2,
+        }
+    )
+    year = year or this_year
+    context = {
+        "year": year,
+        "years": range(this_year + 2, this_year - 11, -1),
+        "problem": problem,
+        "rows": reports.staffing_rows(year=year),
+    }
+    return render(request, "listeners/staffing.html", context)

@@ -485,3 +485,34 @@ def test_a_finished_or_cancelled_intake_is_not_cancelled(
     assert [str(m) for m in response.context["messages"]] == [message]
     intake.refresh_from_db()
     assert (intake.status, intake.cancel_reason) == (status, reason)
+
+
+# --- staffing (§23) ------------------------------------------------------------------------
+
+
+def test_the_intake_page_warns_when_planning_breaks_the_staffing_norm(en, methodologist, teacher):
+    """Norm 10 → limit 7.5 listeners per teacher. One teacher: 6 seats pass, 8 do not."""
+    programme = make_programme(code="PED", field=teacher.field)
+    first = make_intake(programme, state_order_seats=4, contract_seats=2)
+    en.force_login(methodologist)
+    url = reverse("courses:intake_detail", args=[first.pk])
+    assert "Staffing (§23)" not in en.get(url).content.decode()
+
+    make_intake(programme, state_order_seats=2, contract_seats=0)
+    page = en.get(url).content.decode()
+    assert "bring 8.00 listeners per teacher (seats: 8, teachers: 1)" in page
+    assert "above the limit of 7.50" in page
+
+    # A cancelled intake plans nothing.
+    Intake.objects.filter(pk=first.pk).update(
+        status=IntakeStatus.CANCELLED, cancel_reason="Тыңдаушылар жоқ"
+    )
+    assert "Staffing (§23)" not in en.get(url).content.decode()
+
+
+def test_a_field_without_teachers_is_warned_about(en, methodologist):
+    field = Field.objects.create(code="02", name_kk="Өнер", name_ru="Искусство", university_norm=8)
+    intake = make_intake(make_programme(code="ART", field=field))
+    en.force_login(methodologist)
+    page = en.get(reverse("courses:intake_detail", args=[intake.pk])).content.decode()
+    assert "has no active teacher for the 3 seats planned in 2026" in page

@@ -3,16 +3,18 @@ person on a chosen day, the search, a district methodologist kept to their distr
 bad input answered with a message instead of an error page."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from institute.models import District, Organisation, Region
-from listeners.reports import Scope, compliance_rows, forecast, people
-from listeners.rules import UpgradeStatus
-from tests.conftest import make_bin, make_listener
+from courses.models import IntakeStatus
+from institute.models import District, Field, Organisation, Region, Teacher
+from listeners.reports import Scope, compliance_rows, forecast, people, staffing_rows
+from listeners.rules import EnrollmentState, UpgradeStatus
+from tests.conftest import make_bin, make_enrollment, make_intake, make_listener, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +255,66 @@ def test_the_forecast_page_draws_the_months(en, people_set):
     assert page.context["by"] == "subject"
     # An unknown grouping falls back to regions instead of failing.
     assert en.get(reverse("listeners:forecast"), {"by": "zzz"}).context["by"] == "region"
+
+
+# --- staffing (§23) ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pedagogy(db):
+    field = Field.objects.create(
+        code="01", name_kk="Педагогика", name_ru="Педагогика", university_norm=10
+    )
+    Teacher.objects.create(last_name="Серікова", first_name="Айгүл", field=field)
+    Teacher.objects.create(last_name="Омаров", first_name="Ержан", field=field, is_active=False)
+    return field
+
+
+def test_staffing_counts_active_teachers_seats_and_admitted_per_field(pedagogy, organisation):
+    """Norm 10 → limit 7.5. One active teacher; 9 seats planned in 2026 (a cancelled intake
+    and one in 2027 left out); 2 admitted, 1 only applied."""
+    programme = make_programme(code="PED", field=pedagogy)
+    intake = make_intake(programme, state_order_seats=4, contract_seats=2)
+    make_intake(programme, state_order_seats=3, contract_seats=0)
+    make_intake(
+        programme,
+        state_order_seats=5,
+        contract_seats=0,
+        status=IntakeStatus.CANCELLED,
+        cancel_reason="—",
+    )
+    make_intake(programme, start_date=datetime.date(2027, 3, 1), end_date=datetime.date(2027, 3, 5))
+    for state in (EnrollmentState.ADMITTED, EnrollmentState.COMPLETED, EnrollmentState.APPLIED):
+        make_enrollment(make_listener(organisation), intake, state=state)
+    empty = Field.objects.create(code="02", name_kk="Өнер", name_ru="Искусство", university_norm=8)
+
+    rows = staffing_rows(year=2026)
+    assert [row.field for row in rows] == [pedagogy, empty]
+    ped = rows[0]
+    assert (ped.teachers, ped.seats, ped.admitted) == (1, 9, 2)
+    assert (ped.limit, ped.planned_ratio, ped.admitted_ratio) == (
+        Decimal("7.50"),
+        Decimal("9.00"),
+        Decimal("2.00"),
+    )
+    assert (ped.planned_within_norm, ped.admitted_within_norm) == (False, True)
+    assert (rows[1].teachers, rows[1].seats, rows[1].planned_ratio) == (0, 0, None)
+
+
+def test_the_staffing_page_answers_a_bad_year_with_a_message(en, pedagogy):
+    page = en.get(reverse("listeners:staffing"), {"year": "1900"})
+    assert page.status_code == 200
+    assert "Choose a year from" in page.content.decode()
+    assert page.context["year"] == datetime.date.today().year
+
+
+@pytest.mark.parametrize("fields", [3, 60])
+def test_the_staffing_page_is_one_query_whatever_the_fields(
+    en, django_assert_max_num_queries, fields
+):
+    for i in range(fields):
+        Field.objects.create(
+            code=f"F{i}", name_kk=f"Сала {i}", name_ru=f"Сала {i}", university_norm=9
+        )
+    with django_assert_max_num_queries(4):
+        assert en.get(reverse("listeners:staffing")).status_code == 200
