@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from certificates.models import Document, DocumentStatus
 from courses.models import Session
+from institute.models import Institute
 from listeners.models import Attendance, Enrollment, EnrollmentTransition, Listener, Mark
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from tests.conftest import make_enrollment, make_intake, make_order
+from tests.conftest import make_bin, make_enrollment, make_intake, make_order
 
 # The smallest file a PDF reader accepts as a PDF, enough to check it comes back unchanged.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -109,3 +110,17 @@ def build_history(listener: Listener, count: int) -> None:
         else:
             enrollment = make_enrollment(listener, make_intake())
             _history(enrollment, S.APPLIED)
+
+
+def make_institute() -> Institute:
+    """The institute's details every issued document prints."""
+    return Institute.objects.create(
+        name_kk="Павлодар облыстық біліктілікті арттыру институты",
+        name_ru="Павлодарский областной институт повышения квалификации",
+        bin=make_bin(),
+        head_name="Қ. Жұмабеков",
+        head_title_kk="Директор",
+        head_title_ru="Директор",
+        city_kk="Павлодар қ.",
+        city_ru="г. Павлодар",
+    )
