@@ -146,6 +146,8 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@institute.localhost")
+# send_upgrade_reminders tells those whose five years end within this many months (§10.1).
+UPGRADE_REMINDER_MONTHS = env.int("UPGRADE_REMINDER_MONTHS", default=3)
 
 # Background work (bulk issuing, imports, exports) runs in `manage.py db_worker`.
 TASKS = {

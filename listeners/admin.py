@@ -30,6 +30,7 @@ from listeners.models import (
     ImportJob,
     Listener,
     Order,
+    Reminder,
 )
 from listeners.rules import EnrollmentState, UpgradeStatus
 
@@ -540,4 +541,21 @@ class AppealAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Five-year reminders sent (send_upgrade_reminders), for answering "was I told?"."""
+
+    list_display = ("kind", "listener", "organisation", "basis_on", "month", "status", "sent_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("listener", "organisation")
+    search_fields = ("listener__iin", "listener__last_name", "organisation__bin")
+    raw_id_fields = ("listener", "organisation")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Reminder | None = None) -> bool:
         return False

@@ -885,3 +885,71 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listener} · {self.order}"
+
+
+class ReminderKind(models.TextChoices):
+    LISTENER = "listener", _("To a listener")
+    ORGANISATION = "organisation", _("To an organisation")
+
+
+class ReminderStatus(models.TextChoices):
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+
+
+class Reminder(models.Model):
+    """A five-year reminder (§10.1), claimed before its e-mail goes and marked sent after, so
+    that it is sent once (listeners.reminders): to a listener once per counting date (a new
+    upgrade gives a new due date, and a new reminder), to an organisation once a month."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    listener = models.ForeignKey(
+        Listener,
+        verbose_name=_("listener"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    basis_on = models.DateField(_("counted from"), null=True, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    month = models.DateField(_("month"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.SENDING
+    )
+    created_at = models.DateTimeField(_("claimed"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listener", "basis_on"],
+                condition=Q(kind="listener"),
+                name="one_reminder_per_listener_and_due_date",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "month"],
+                condition=Q(kind="organisation"),
+                name="one_reminder_per_organisation_and_month",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="listener", listener__isnull=False, basis_on__isnull=False)
+                    | Q(kind="organisation", organisation__isnull=False, month__isnull=False)
+                ),
+                name="reminder_names_its_addressee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
