@@ -1,4 +1,5 @@
-"""The .xlsx exports of an intake and for accounting, each one pure function returning bytes.
+"""The .xlsx exports of an intake, for accounting and of the five-year report, each one pure
+function returning bytes.
 
 Every export runs a fixed number of queries whatever the number of rows (select_related, one
 query for all the attendance marks) and streams its rows into a write-only workbook, so a list
@@ -24,8 +25,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from courses.models import Intake, IntakeStatus
+from listeners import reports
 from listeners.models import Attendance, Enrollment, FundingBasis, Mark
-from listeners.rules import ADMITTED_BY_ORDER_STATES, EnrollmentState
+from listeners.rules import (
+    ADMITTED_BY_ORDER_STATES,
+    EnrollmentState,
+    UpgradeStatus,
+    upgrade_due_date,
+)
 
 CHUNK_SIZE = 2000
 DATE_FORMAT = "DD.MM.YYYY"
@@ -373,4 +380,151 @@ def accounting_xlsx(
                     progress(done, total)
         if progress:
             progress(done, total)
+        return _to_bytes(book)
+
+
+def compliance_xlsx(
+    *,
+    scope: "reports.Scope",
+    on: datetime.date,
+    status: str,
+    query: str,
+    language: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> bytes:
+    """The five-year report (§10.1, SPEC §3) of a scope on a day: a sheet of counts one level
+    down, then every person with their last counting upgrade, due date and status. Four
+    queries whatever the number of people (they are streamed in chunks)."""
+    with translation.override(language):
+        statuses = _choice_labels(UpgradeStatus)
+        place = scope.organisation or scope.district or scope.region
+        where = str(place) if place else str(_("All regions"))
+        book = Workbook(write_only=True)
+        rows, total = reports.compliance_rows(scope, on=on)
+        level_header = {
+            "region": _("Region"),
+            "district": _("District"),
+            "organisation": _("Organisation"),
+            "person": _("Organisation"),
+        }[scope.level]
+        counts = _add_sheet(
+            book,
+            name=str(_("Counts")),
+            title=str(
+                _("Five-year rule (§10.1) on %(day)s: %(where)s")
+                % {"day": _day(on), "where": where}
+            ),
+            columns=[Column(level_header, 40, TEXT)]
+            + [Column(label, 14) for label in statuses.values()]
+            + [Column(_("Total"), 10)],
+        )
+        for row in [*rows, total]:
+            name = row.name or (
+                str(_("Total")) if row is total else str(_("Workplace not recorded"))
+            )
+            counts.append([name, *(count for _status, count in row.cells), row.total])
+
+        listeners = reports.people(scope, on=on, status=status, query=query)
+        count = listeners.count() if progress else 0
+        sheet = _add_sheet(
+            book,
+            name=str(_("People")),
+            title=str(_("People: %(where)s, on %(day)s") % {"where": where, "day": _day(on)}),
+            columns=[
+                NUMBER_COLUMN,
+                Column(_("Region"), 24, TEXT),
+                Column(_("District"), 24, TEXT),
+                Column(_("Organisation"), 36, TEXT),
+                Column(_("BIN"), 15, TEXT),
+                Column(_("Listener"), 32, TEXT),
+                IIN_COLUMN,
+                Column(_("Position"), 24, TEXT),
+                Column(_("Subject"), 20, TEXT),
+                Column(_("In education since"), 12, DATE),
+                Column(_("Last counting upgrade"), 12, DATE),
+                Column(_("Due by"), 12, DATE),
+                Column(_("Status"), 18, TEXT),
+            ],
+        )
+        done = 0
+        for done, person in enumerate(listeners.iterator(chunk_size=CHUNK_SIZE), 1):
+            organisation = person.organisation
+            district = organisation.district if organisation else None
+            sheet.append(
+                [
+                    done,
+                    _text(district.region if district else None),
+                    _text(district),
+                    _text(organisation),
+                    organisation.bin if organisation else "",
+                    person.full_name,
+                    person.iin or person.passport_number,
+                    person.position,
+                    person.subject,
+                    person.employment_start,
+                    person.last_upgrade,
+                    upgrade_due_date(person.last_upgrade, person.employment_start),
+                    statuses[person.upgrade_status],
+                ]
+            )
+            if progress and done % CHUNK_SIZE == 0:
+                progress(done, count)
+        if progress:
+            progress(done, count)
+        return _to_bytes(book)
+
+
+def forecast_xlsx(
+    *, months: list[datetime.date], rows: list, total, by: str, where: str, language: str
+) -> bytes:
+    """The forecast table as the page shows it (no query: the rows are computed already)."""
+    with translation.override(language):
+        book = Workbook(write_only=True)
+        sheet = _add_sheet(
+            book,
+            name=str(_("Forecast")),
+            title=str(_("Forecast of upgrades due: %(where)s") % {"where": where}),
+            columns=[Column(_("Region") if by == "region" else _("Subject"), 32, TEXT)]
+            + [Column(_("Overdue already"), 10)]
+            + [Column(f"{month:%m.%Y}", 9) for month in months]
+            + [Column(_("Total"), 10)],
+        )
+        for row in [*rows, total]:
+            name = row.name or str(_("Total") if row is total else _("Not recorded"))
+            sheet.append([name, row.overdue, *row.months, row.total])
+        return _to_bytes(book)
+
+
+def staffing_xlsx(*, year: int, rows: list, language: str) -> bytes:
+    """The staffing table of a year (§23), as the page shows it."""
+    with translation.override(language):
+        book = Workbook(write_only=True)
+        sheet = _add_sheet(
+            book,
+            name=str(_("Staffing")),
+            title=str(_("Staffing (§23), %(year)s") % {"year": year}),
+            columns=[
+                Column(_("Field"), 36, TEXT),
+                Column(_("University norm"), 10),
+                Column(_("Limit (0.75 × norm)"), 10),
+                Column(_("Teachers"), 10),
+                Column(_("Seats planned"), 10),
+                Column(_("per teacher"), 10),
+                Column(_("Admitted"), 10),
+                Column(_("per teacher"), 10),
+            ],
+        )
+        for row in rows:
+            sheet.append(
+                [
+                    str(row.field),
+                    row.field.university_norm,
+                    row.limit,
+                    row.teachers,
+                    row.seats,
+                    row.planned_ratio,
+                    row.admitted,
+                    row.admitted_ratio,
+                ]
+            )
         return _to_bytes(book)

@@ -760,6 +760,7 @@ class ExportStatus(models.TextChoices):
 
 class ExportKind(models.TextChoices):
     ACCOUNTING = "accounting", _("Lists for accounting (§20)")
+    COMPLIANCE = "compliance", _("Five-year rule (§10.1)")
 
 
 class ExportJob(models.Model):

@@ -33,6 +33,7 @@ urlpatterns = [
     path("intakes/<int:pk>/export/<slug:kind>.xlsx", views.intake_export, name="intake_export"),
     path("accounting/", views.accounting_export, name="accounting_export"),
     path("compliance/", views.compliance, name="compliance"),
+    path("compliance/export/", views.compliance_export, name="compliance_export"),
     path("compliance/forecast/", views.forecast, name="forecast"),
     path("staffing/", views.staffing, name="staffing"),
     path("exports/<int:pk>/", views.export_detail, name="export_detail"),

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, workspace_change, workspace_view
-from institute.models import District, Organisation, Region, Role
+from institute.models import District, Organisation, Region, Role, User
 from listeners import exports, reports, rules, services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
 from listeners.forms import (
@@ -836,19 +836,16 @@ def _place(model: type, raw: str | None, **within: object):
     return place, place is None
 
 
-def _compliance_scope(request: HttpRequest) -> tuple[reports.Scope, list[str]]:
-    """The scope the query string asks for, narrowed to what the user may see: a district
+def _compliance_scope(user: User, params: QueryDict) -> tuple[reports.Scope, list[str]]:
+    """The scope `params` (the query string) ask for, narrowed to what the user may see: a district
     methodologist sees their own district and nothing else (§6). Returns the scope and the
     messages about what was asked for but could not be shown."""
     problems: list[str] = []
-    user = request.user
     if user.role == Role.DISTRICT_METHODOLOGIST:
         district = user.district
         region = district.region if district else None
-        organisation, unknown = _place(
-            Organisation, request.GET.get("organisation"), district=district
-        )
-        asked = {request.GET.get("region"), request.GET.get("district")} - {None, ""}
+        organisation, unknown = _place(Organisation, params.get("organisation"), district=district)
+        asked = {params.get("region"), params.get("district")} - {None, ""}
         if unknown or asked - {
             str(region.pk if region else ""),
             str(district.pk if district else ""),
@@ -856,14 +853,14 @@ def _compliance_scope(request: HttpRequest) -> tuple[reports.Scope, list[str]]:
             problems.append(_("You see the listeners of your own district only."))
         return reports.Scope(region=region, district=district, organisation=organisation), problems
 
-    region, unknown_region = _place(Region, request.GET.get("region"))
+    region, unknown_region = _place(Region, params.get("region"))
     within_region = {"region": region} if region else {}
-    district, unknown_district = _place(District, request.GET.get("district"), **within_region)
+    district, unknown_district = _place(District, params.get("district"), **within_region)
     if district is not None:
         region = district.region
     within_district = {"district": district} if district else {}
     organisation, unknown_organisation = _place(
-        Organisation, request.GET.get("organisation"), **within_district
+        Organisation, params.get("organisation"), **within_district
     )
     if organisation is not None:
         district = organisation.district
@@ -884,7 +881,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     district → organisation → person, with a search by IIN or name."""
     if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
         raise PermissionDenied
-    scope, problems = _compliance_scope(request)
+    scope, problems = _compliance_scope(request.user, request.GET)
     form = ComplianceForm(request.GET or None)
     valid = form.is_valid() if request.GET else True
     data = form.cleaned_data if request.GET and valid else {}
@@ -912,6 +909,32 @@ def compliance(request: HttpRequest) -> HttpResponse:
     return render(request, "listeners/compliance.html", context)
 
 
+@require_POST
+@workspace_view
+def compliance_export(request: HttpRequest) -> HttpResponse:
+    """Prepare the five-year report of the page's scope as .xlsx in the background: up to
+    100,000 people. The scope is narrowed here, as on the page, to what the user may see."""
+    if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
+        raise PermissionDenied
+    scope, _problems = _compliance_scope(request.user, request.POST)
+    form = ComplianceForm(request.POST)
+    data = form.cleaned_data if form.is_valid() else {}
+    on = data.get("on") or timezone.localdate()
+    job = ExportJob.objects.create(
+        kind=ExportKind.COMPLIANCE,
+        params={
+            **scope.as_params(),
+            "on": on.isoformat(),
+            "status": data.get("status", ""),
+            "q": data.get("q", ""),
+        },
+        language=get_language(),
+        created_by=request.user,
+    )
+    enqueue_on_commit(export_build, job.pk)
+    return redirect("listeners:export_detail", job.pk)
+
+
 @require_GET
 @workspace_view
 def forecast(request: HttpRequest) -> HttpResponse:
@@ -919,7 +942,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
     what next year's intakes and state order must cover (SPEC §3)."""
     if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
         raise PermissionDenied
-    scope, problems = _compliance_scope(request)
+    scope, problems = _compliance_scope(request.user, request.GET)
     by = request.GET.get("by") if request.GET.get("by") in reports.FORECAST_GROUPS else "region"
     start = timezone.localdate()
     months, rows, total = reports.forecast(scope, start=start, by=by)
@@ -949,6 +972,17 @@ def forecast(request: HttpRequest) -> HttpResponse:
         "chart_width": str(10 * len(chart)),
         "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
     }
+    if request.GET.get("format") == "xlsx":
+        place = scope.organisation or scope.district or scope.region
+        data = exports.forecast_xlsx(
+            months=months,
+            rows=rows,
+            total=total,
+            by=by,
+            where=str(place) if place else _("All regions"),
+            language=get_language(),
+        )
+        return _xlsx(data, f"forecast-{by}-{start:%Y%m}.xlsx")
     return render(request, "listeners/forecast.html", context)
 
 
@@ -976,4 +1010,7 @@ def staffing(request: HttpRequest) -> HttpResponse:
         "problem": problem,
         "rows": reports.staffing_rows(year=year),
     }
+    if request.GET.get("format") == "xlsx":
+        data = exports.staffing_xlsx(year=year, rows=context["rows"], language=get_language())
+        return _xlsx(data, f"staffing-{year}.xlsx")
     return render(request, "listeners/staffing.html", context)

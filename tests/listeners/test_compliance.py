@@ -3,15 +3,18 @@ person on a chosen day, the search, a district methodologist kept to their distr
 bad input answered with a message instead of an error page."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from openpyxl import load_workbook
 
 from courses.models import IntakeStatus
 from institute.models import District, Field, Organisation, Region, Teacher
+from listeners.models import ExportJob, ExportStatus
 from listeners.reports import Scope, compliance_rows, forecast, people, staffing_rows
 from listeners.rules import EnrollmentState, UpgradeStatus
 from tests.conftest import make_bin, make_enrollment, make_intake, make_listener, make_programme
@@ -318,3 +321,78 @@ def test_the_staffing_page_is_one_query_whatever_the_fields(
         )
     with django_assert_max_num_queries(4):
         assert en.get(reverse("listeners:staffing")).status_code == 200
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def test_the_report_exports_counts_and_people_in_the_background(
+    en, people_set, places, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+    with django_capture_on_commit_callbacks(execute=True):
+        response = en.post(
+            reverse("listeners:compliance_export"),
+            {"on": ON.isoformat(), "district": places["district"].pk},
+        )
+    job = ExportJob.objects.get()
+    assert response["Location"] == reverse("listeners:export_detail", args=[job.pk])
+    assert (job.status, job.processed, job.total) == (ExportStatus.DONE, 5, 5)
+    download = en.get(reverse("listeners:export_download", args=[job.pk]))
+    book = load_workbook(io.BytesIO(download.content))
+    counts, listed = book.worksheets
+    count_rows = list(counts.iter_rows(min_row=3, values_only=True))
+    # Organisation, overdue, due soon, up to date, no record, total
+    assert count_rows == [
+        ("№1 мектеп", 1, 1, 1, 1, 4),
+        ("№2 мектеп", 1, 0, 0, 0, 1),
+        ("Total", 2, 1, 1, 1, 5),
+    ]
+    people_rows = list(listed.iter_rows(min_row=3, values_only=True))
+    assert [row[5].split()[0] for row in people_rows] == [
+        "Асанова",
+        "Бекова",
+        "Галымова",
+        "Дәулетова",
+        "Ержанова",
+    ]
+    bekova = people_rows[1]
+    assert bekova[6] == people_set["due_soon"].iin  # kept as text, leading zeros and all
+    assert bekova[11].date() == ON + datetime.timedelta(days=10)
+    assert bekova[12] == "Due within 12 months"
+
+
+def test_a_district_methodologist_exports_only_their_district(
+    client,
+    district_methodologist,
+    people_set,
+    places,
+    settings,
+    tmp_path,
+    django_capture_on_commit_callbacks,
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(district_methodologist)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("listeners:compliance_export"), {"region": places["far_region"].pk})
+    job = ExportJob.objects.get()
+    assert job.params["district"] == places["district"].pk
+    assert job.total == 5  # Zhanova, far away, is not in it
+
+
+def test_the_forecast_and_the_staffing_tables_download_as_xlsx(en, people_set, pedagogy):
+    forecast_book = load_workbook(
+        io.BytesIO(en.get(reverse("listeners:forecast"), {"format": "xlsx"}).content)
+    )
+    header = next(forecast_book.active.iter_rows(min_row=2, max_row=2, values_only=True))
+    assert header[:2] == ("Region", "Overdue already") and len(header) == 2 + 24 + 1
+    last = list(forecast_book.active.iter_rows(values_only=True))[-1]
+    assert last[0] == "Total" and last[-1] == sum(v for v in last[1:-1])
+
+    staffing_book = load_workbook(
+        io.BytesIO(en.get(reverse("listeners:staffing"), {"format": "xlsx"}).content)
+    )
+    rows = list(staffing_book.active.iter_rows(min_row=3, values_only=True))
+    assert rows[0][0] == "Педагогика" and rows[0][3] == 1  # one active teacher
