@@ -1,0 +1,123 @@
+"""Issuing an intake's documents at once, in the foreground and as a background job: only
+the completed enrollments without a valid document, each document whole, progress shown."""
+
+import pytest
+from django.utils import timezone
+
+from certificates import documents
+from certificates.models import Document, IssueJob, IssueJobStatus
+from certificates.services import document_issue, documents_issue_missing, issue_job_start
+from listeners.models import Listener
+from listeners.rules import EnrollmentState
+from tests.certificates.conftest import make_completed
+from tests.conftest import make_enrollment, make_intake, make_listener
+
+pytestmark = pytest.mark.django_db
+
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def class_of_five(issuer):
+    intake = make_intake()
+    for name in ("Жұмабаев", "Әлімов", "Бекова"):
+        make_completed(intake, last_name=name)
+    for state in (EnrollmentState.ADMITTED, EnrollmentState.FAILED):
+        make_enrollment(make_listener(last_name="Не"), intake, state=state)
+    make_completed(make_intake())  # another intake's
+    return intake
+
+
+def test_only_completed_enrollments_get_documents_and_a_second_run_issues_none(
+    class_of_five, administrator
+):
+    calls = []
+    issued = documents_issue_missing(
+        intake=class_of_five, by=administrator, progress=lambda *a: calls.append(a)
+    )
+    assert issued == 3
+    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    documents_of = Document.objects.filter(enrollment__intake=class_of_five).order_by("serial")
+    # Numbered in the order of the names, as the database collates them.
+    by_name = Listener.objects.filter(
+        enrollments__intake=class_of_five, enrollments__state=EnrollmentState.COMPLETED
+    ).order_by("last_name")
+    assert [d.snapshot["last_name"] for d in documents_of] == [x.last_name for x in by_name]
+    assert [d.serial for d in documents_of] == [1, 2, 3]
+    assert Document.objects.count() == 3
+
+    calls.clear()
+    assert (
+        documents_issue_missing(
+            intake=class_of_five, by=administrator, progress=lambda *a: calls.append(a)
+        )
+        == 0
+    )
+    assert calls == [(0, 0)] and Document.objects.count() == 3
+
+
+def test_an_enrollment_issued_by_hand_is_skipped(class_of_five, administrator):
+    first = class_of_five.enrollments.filter(state=EnrollmentState.COMPLETED).first()
+    document_issue(enrollment=first, by=administrator)
+    assert documents_issue_missing(intake=class_of_five, by=administrator) == 2
+    assert Document.objects.filter(enrollment=first).count() == 1
+
+
+def test_a_crash_half_way_leaves_whole_documents_and_a_rerun_issues_the_rest(
+    class_of_five, administrator, monkeypatch
+):
+    real, rendered = documents.render_document_pdf, []
+
+    def fails_on_the_second(document, **options):
+        rendered.append(document.number)
+        if len(rendered) == 2:
+            raise OSError("disk full")
+        return real(document, **options)
+
+    monkeypatch.setattr(documents, "render_document_pdf", fails_on_the_second)
+    with pytest.raises(OSError):
+        documents_issue_missing(intake=class_of_five, by=administrator)
+    [kept] = Document.objects.all()
+    assert kept.pdf_sha256 and kept.number.endswith("00001")
+
+    assert documents_issue_missing(intake=class_of_five, by=administrator) == 2
+    assert sorted(Document.objects.values_list("serial", flat=True)) == [1, 2, 3]
+
+
+def test_the_background_job_issues_and_reports(
+    class_of_five, administrator, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    with django_capture_on_commit_callbacks(execute=True):
+        job = issue_job_start(intake=class_of_five, by=administrator)
+        assert IssueJob.objects.get(pk=job.pk).status == IssueJobStatus.QUEUED
+
+    job.refresh_from_db()
+    assert job.status == IssueJobStatus.DONE
+    assert (job.total, job.processed, job.issued, job.percent) == (3, 3, 3, 100)
+    assert job.finished_at is not None and job.finished_at <= timezone.now()
+    assert job.created_by == administrator and job.error == ""
+    assert Document.objects.filter(enrollment__intake=class_of_five).count() == 3
+
+
+def test_a_job_that_cannot_issue_says_why(
+    db, administrator, settings, english, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    intake = make_intake()
+    make_completed(intake)  # but no institute on record
+    with django_capture_on_commit_callbacks(execute=True):
+        job = issue_job_start(intake=intake, by=administrator)
+    job.refresh_from_db()
+    assert job.status == IssueJobStatus.FAILED and "Fill in the institute" in job.error
+    assert job.finished_at is not None and not Document.objects.exists()
+
+
+def test_nothing_is_enqueued_when_the_start_is_rolled_back(
+    class_of_five, administrator, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        issue_job_start(intake=class_of_five, by=administrator)
+    assert len(callbacks) == 1  # the task waits for the commit
+    assert not Document.objects.exists()
