@@ -9,10 +9,11 @@ from pypdf import PdfReader
 
 from certificates.services import document_issue
 from courses.models import Session
+from listeners import services
 from listeners.models import ExternalUpgrade, Feedback
 from listeners.rules import EnrollmentState as S
 from tests.conftest import browser_page, make_enrollment, make_intake
-from tests.listeners.portal_scene import make_institute
+from tests.listeners.portal_scene import build_history, make_institute
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,3 +109,37 @@ def test_a_listener_walks_their_page_on_a_phone(
     intruder.goto(live_server.url + "/me/documents/")
     assert document.number not in intruder.locator("main").inner_text()
     intruder.context.close()
+
+
+def test_every_page_of_mine_fits_a_phone(
+    browser, live_server, settings, tmp_path, listener, administrator, methodologist
+):
+    settings.MEDIA_ROOT = tmp_path
+    build_history(listener, 8)
+    listener.email = "a.very.long.address.of.a.teacher.from.a.village.school@example.kz"
+    listener.save()
+    completed = listener.enrollments.filter(state=S.COMPLETED).first()
+    order = completed.admission_order
+    services.appeal_lodge(listener=listener, order=order, text="Long words " * 40, by=None)
+    page = browser_page(browser, live_server, listener.user, **PHONE)
+    for path in [
+        "/me/",
+        "/me/courses/",
+        "/me/documents/",
+        "/me/upgrade/",
+        "/me/profile/",
+        f"/me/courses/{completed.pk}/feedback/",
+        f"/me/orders/{order.pk}/appeal/",
+    ]:
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, path
+        _fits(page)
+    page.context.close()
+    for user, path in [
+        (administrator, "/work/appeals/"),
+        (methodologist, f"/work/intakes/{completed.intake_id}/feedback/"),
+    ]:
+        page = browser_page(browser, live_server, user, **PHONE)
+        assert page.goto(live_server.url + path).status == 200
+        _fits(page)
+        page.context.close()
