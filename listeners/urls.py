@@ -49,7 +49,7 @@ urlpatterns = [
     path("appeals/", portal.appeals, name="appeals"),
     path("appeals/<int:pk>/answer/", portal.appeal_answer, name="appeal_answer"),
     path(
-        "external-upgrades/scans/<path:name>",
+        "external-upgrades/<path:name>",
         portal.external_upgrade_scan,
         name="external_upgrade_scan",
     ),
