@@ -528,3 +528,95 @@ def staffing_xlsx(*, year: int, rows: list, language: str) -> bytes:
                 ]
             )
         return _to_bytes(book)
+
+
+RATINGS_TITLE = _("Listeners' ratings (1–5)")
+
+
+def period_xlsx(
+    *, start: datetime.date, end: datetime.date, report: dict[str, Any], language: str
+) -> bytes:
+    """Every table of the period report on its own sheet (no query: the report is computed
+    already)."""
+    with translation.override(language):
+        period = f"{_day(start)} – {_day(end)}"
+        book = Workbook(write_only=True)
+        outcome_columns = [
+            Column(_("Admitted"), 11),
+            Column(_("Completed"), 11),
+            Column(_("Failed"), 11),
+            Column(_("Expelled"), 11),
+            Column(_("Withdrawn"), 11),
+        ]
+        for title, rows in report["outcomes"]:
+            sheet = _add_sheet(
+                book,
+                name=str(title),
+                title=f"{title}, {period}",
+                columns=[Column("", 36, TEXT), *outcome_columns],
+            )
+            for row in rows:
+                sheet.append([row.label, *row.values.values()])
+        sheet = _add_sheet(
+            book,
+            name=str(_("Expelled")),
+            title=f"{_('Expelled, by ground (§22)')}, {period}",
+            columns=[Column(_("Ground"), 40, TEXT), Column(_("People"), 10)],
+        )
+        for row in report["expulsions"]:
+            sheet.append([row.label, row.values["people"]])
+        sheet = _add_sheet(
+            book,
+            name=str(_("Intakes")),
+            title=f"{_('Intakes and their fill')}, {period}",
+            columns=[
+                Column(_("Intake"), 14, TEXT),
+                Column(_("Programme"), 36, TEXT),
+                Column(_("Start date"), 12, DATE),
+                Column(_("Seats"), 8),
+                Column(_("Admitted"), 10),
+                Column(_("State-order seats"), 10),
+                Column(_("used"), 8),
+                Column(_("Fill, %"), 8),
+            ],
+        )
+        for row in report["fill"]:
+            intake = row["intake"]
+            sheet.append(
+                [
+                    intake.code,
+                    intake.programme.title,
+                    intake.start_date,
+                    intake.capacity,
+                    intake.admitted,
+                    intake.state_order_seats,
+                    intake.state_used,
+                    row["fill"],
+                ]
+            )
+        sheet = _add_sheet(
+            book,
+            name=str(_("Documents")),
+            title=f"{_('Documents issued')}, {period}",
+            columns=[
+                Column(_("Document"), 30, TEXT),
+                Column(_("Issued"), 10),
+                Column(_("of them revoked"), 10),
+                Column(_("duplicates"), 10),
+            ],
+        )
+        for row in report["documents"]:
+            sheet.append([row.label, *row.values.values()])
+        sheet = _add_sheet(
+            book,
+            name=str(_("Ratings")),
+            title=f"{RATINGS_TITLE}, {period}",
+            columns=[
+                Column(_("Programme"), 40, TEXT),
+                Column(_("Average"), 10),
+                Column(_("Answers"), 10),
+            ],
+        )
+        for row in report["ratings"]:
+            sheet.append([row.label, row.values["average"], row.values["answers"]])
+        return _to_bytes(book)

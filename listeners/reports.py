@@ -11,12 +11,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.apps import apps
+from django.db import models
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.utils.text import capfirst
 from django.utils.translation import get_language
 
-from courses.models import Intake, IntakeStatus
+from courses.models import Intake, IntakeStatus, Language, Place
+from courses.rules import Band, DocumentKind, ProgrammeKind
 from institute.models import District, Field, Organisation, Region, Teacher
 from institute.rules import (
     add_months,
@@ -25,8 +28,14 @@ from institute.rules import (
     staffing_ratio,
     staffing_within_norm,
 )
-from listeners.models import Enrollment, Listener
-from listeners.rules import ADMITTED_BY_ORDER_STATES, UPGRADE_PERIOD_YEARS, UpgradeStatus
+from listeners.models import Enrollment, FundingBasis, Listener
+from listeners.rules import (
+    ADMITTED_BY_ORDER_STATES,
+    UPGRADE_PERIOD_YEARS,
+    EnrollmentState,
+    ExpulsionGround,
+    UpgradeStatus,
+)
 
 STATUSES = [status.value for status in UpgradeStatus]
 
@@ -340,4 +349,172 @@ def staffing_rows(*, year: int) -> list[StaffingRow]:
             admitted=field.admitted_count,
         )
         for field in fields
+    ]
+
+
+# --- the institute's report for a period --------------------------------------------------------
+
+OUTCOMES = {
+    "admitted": Q(state__in=ADMITTED_BY_ORDER_STATES),
+    "completed": Q(state=EnrollmentState.COMPLETED),
+    "failed": Q(state=EnrollmentState.FAILED),
+    "expelled": Q(state=EnrollmentState.EXPELLED),
+    "withdrawn": Q(state=EnrollmentState.WITHDRAWN),
+}
+# The facets the head reads the outcomes by: the enrollment field and its choices.
+DIMENSIONS: dict[str, tuple[str, type[models.TextChoices]]] = {
+    "kind": ("intake__programme__kind", ProgrammeKind),
+    "band": ("intake__programme__band", Band),
+    "language": ("intake__language", Language),
+    "place": ("intake__place", Place),
+    "basis": ("basis", FundingBasis),
+}
+
+
+@dataclass
+class Tally:
+    """One line of a report table: a label and its numbers by name."""
+
+    label: str
+    values: dict[str, object]
+
+
+def period_enrollments(*, start: datetime.date, end: datetime.date) -> QuerySet[Enrollment]:
+    """The enrollments of the intakes starting within the period (cancelled ones left out:
+    nobody studied in them)."""
+    return Enrollment.objects.filter(
+        intake__start_date__gte=start, intake__start_date__lte=end
+    ).exclude(intake__status=IntakeStatus.CANCELLED)
+
+
+def outcomes_by(dimension: str, *, start: datetime.date, end: datetime.date) -> list[Tally]:
+    """Admitted, completed, failed, expelled and withdrawn listeners of the period by one
+    facet (kind, band, language, place or funding): one query."""
+    field, choices = DIMENSIONS[dimension]
+    counts = {name: Count("pk", filter=condition) for name, condition in OUTCOMES.items()}
+    grouped = (
+        period_enrollments(start=start, end=end)
+        .order_by()
+        .values(value=F(field))
+        .annotate(**counts)
+    )
+    labels = dict(choices.choices)
+    rows = {row["value"]: row for row in grouped}
+    return [
+        Tally(
+            label=str(labels[value]),
+            values={name: rows[value][name] if value in rows else 0 for name in OUTCOMES},
+        )
+        for value in labels
+    ]
+
+
+def expulsions(*, start: datetime.date, end: datetime.date) -> list[Tally]:
+    """Expelled listeners of the period by the ground of their order (§22): one query."""
+    grouped = (
+        period_enrollments(start=start, end=end)
+        .filter(state=EnrollmentState.EXPELLED)
+        .order_by()
+        .values(ground=F("expulsion_order__ground"))
+        .annotate(people=Count("pk"))
+    )
+    labels = dict(ExpulsionGround.choices)
+    return [
+        Tally(label=str(labels.get(row["ground"], row["ground"])), values={"people": row["people"]})
+        for row in grouped
+    ]
+
+
+def intake_fill(*, start: datetime.date, end: datetime.date) -> tuple[list[dict], dict]:
+    """Every intake starting in the period with its seats, the listeners admitted by order,
+    and the state-order seats planned and used: one query. Also the totals."""
+    admitted = Q(enrollments__state__in=ADMITTED_BY_ORDER_STATES)
+    intakes = (
+        Intake.objects.filter(start_date__gte=start, start_date__lte=end)
+        .exclude(status=IntakeStatus.CANCELLED)
+        .select_related("programme")
+        .annotate(
+            admitted=Count("enrollments", filter=admitted),
+            state_used=Count(
+                "enrollments",
+                filter=admitted & Q(enrollments__basis=FundingBasis.STATE_ORDER),
+            ),
+        )
+        .order_by("start_date", "code")
+    )
+    rows = []
+    for intake in intakes:
+        rows.append(
+            {
+                "intake": intake,
+                "fill": round(100 * intake.admitted / intake.capacity) if intake.capacity else 0,
+            }
+        )
+    totals = {
+        "capacity": sum(r["intake"].capacity for r in rows),
+        "admitted": sum(r["intake"].admitted for r in rows),
+        "state_planned": sum(r["intake"].state_order_seats for r in rows),
+        "state_used": sum(r["intake"].state_used for r in rows),
+    }
+    totals["fill"] = (
+        round(100 * totals["admitted"] / totals["capacity"]) if totals["capacity"] else 0
+    )
+    return rows, totals
+
+
+def documents_issued(*, start: datetime.date, end: datetime.date) -> list[Tally]:
+    """Documents issued within the period by kind, valid and revoked: one query.
+
+    Documents belong to the certificates app, which sits above this one; the model is looked
+    up by name so that listeners does not import it."""
+    document = apps.get_model("certificates", "Document")
+    grouped = (
+        document.objects.filter(issued_at__date__gte=start, issued_at__date__lte=end)
+        .order_by()
+        .values("kind")
+        .annotate(
+            issued=Count("pk"),
+            revoked=Count("pk", filter=Q(status="revoked")),
+            duplicates=Count("pk", filter=Q(duplicate_of__isnull=False)),
+        )
+    )
+    rows = {row["kind"]: row for row in grouped}
+    return [
+        Tally(
+            label=str(label),
+            values={
+                name: rows[kind][name] if kind in rows else 0
+                for name in ("issued", "revoked", "duplicates")
+            },
+        )
+        for kind, label in DocumentKind.choices
+    ]
+
+
+def ratings(*, start: datetime.date, end: datetime.date) -> list[Tally]:
+    """The listeners' average rating (1–5) of each programme taught in the period (§19,
+    §13.4): one query."""
+    grouped = (
+        period_enrollments(start=start, end=end)
+        .filter(feedback__isnull=False)
+        .order_by()
+        .values(
+            "intake__programme__code",
+            "intake__programme__title_kk",
+            "intake__programme__title_ru",
+        )
+        .annotate(average=Avg("feedback__rating"), answers=Count("feedback"))
+        .order_by("intake__programme__code")
+    )
+    wanted = (get_language() or "kk")[:2]
+    return [
+        Tally(
+            label=f"{row['intake__programme__code']} · "
+            + (row.get(f"intake__programme__title_{wanted}") or row["intake__programme__title_kk"]),
+            values={
+                "average": Decimal(str(row["average"])).quantize(Decimal("0.1")),
+                "answers": row["answers"],
+            },
+        )
+        for row in grouped
     ]

@@ -36,6 +36,7 @@ urlpatterns = [
     path("compliance/export/", views.compliance_export, name="compliance_export"),
     path("compliance/forecast/", views.forecast, name="forecast"),
     path("staffing/", views.staffing, name="staffing"),
+    path("reports/", views.period_report, name="period_report"),
     path("exports/<int:pk>/", views.export_detail, name="export_detail"),
     path("exports/<int:pk>/download/", views.export_download, name="export_download"),
     path("intakes/<int:pk>/imports/<int:job_pk>/", views.import_detail, name="import_detail"),

@@ -1,5 +1,6 @@
 """Workspace pages about listeners and their enrollments."""
 
+import datetime
 from dataclasses import dataclass
 
 from django import forms
@@ -1014,3 +1015,42 @@ def staffing(request: HttpRequest) -> HttpResponse:
         data = exports.staffing_xlsx(year=year, rows=context["rows"], language=get_language())
         return _xlsx(data, f"staffing-{year}.xlsx")
     return render(request, "listeners/staffing.html", context)
+
+
+def _period_report(start: datetime.date, end: datetime.date) -> dict[str, object]:
+    """Every table of the institute's report for a period: eleven queries in all."""
+    fill, fill_totals = reports.intake_fill(start=start, end=end)
+    return {
+        "outcomes": [
+            (_("By kind of training"), reports.outcomes_by("kind", start=start, end=end)),
+            (_("By band"), reports.outcomes_by("band", start=start, end=end)),
+            (_("By language"), reports.outcomes_by("language", start=start, end=end)),
+            (_("By place"), reports.outcomes_by("place", start=start, end=end)),
+            (_("By funding"), reports.outcomes_by("basis", start=start, end=end)),
+        ],
+        "expulsions": reports.expulsions(start=start, end=end),
+        "fill": fill,
+        "fill_totals": fill_totals,
+        "documents": reports.documents_issued(start=start, end=end),
+        "ratings": reports.ratings(start=start, end=end),
+    }
+
+
+@require_GET
+@workspace_view
+def period_report(request: HttpRequest) -> HttpResponse:
+    """The institute's work in a period (by default this year so far): intakes, listeners
+    admitted, completed, failed, expelled (by ground), by kind, band, language, place and
+    funding; the fill of each intake; state-order seats planned and used; documents issued;
+    the listeners' ratings."""
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None, initial={"start": today.replace(month=1, day=1)})
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start, end = today.replace(month=1, day=1), today
+    context = {"form": form, "start": start, "end": end, **_period_report(start, end)}
+    if request.GET.get("format") == "xlsx" and (not request.GET or form.is_valid()):
+        data = exports.period_xlsx(start=start, end=end, report=context, language=get_language())
+        return _xlsx(data, f"report-{start:%Y%m%d}-{end:%Y%m%d}.xlsx")
+    return render(request, "listeners/period_report.html", context)
