@@ -101,9 +101,7 @@ def reminders_send(*, on: datetime.date, months: int) -> Sent:
         if reminder is None:
             continue
         due = upgrade_due_date(person.last_upgrade, person.employment_start)
-        body = _bilingual(
-            "listeners/email/upgrade_reminder.txt", {"person": person, "due": due}
-        )
+        body = _bilingual("listeners/email/upgrade_reminder.txt", {"person": person, "due": due})
         send_mail(_subject(), body, settings.DEFAULT_FROM_EMAIL, [person.email])
         _mark_sent(reminder)
         sent.listeners += 1
@@ -140,5 +138,7 @@ def reminders_send(*, on: datetime.date, months: int) -> Sent:
         send_mail(_subject(), body, settings.DEFAULT_FROM_EMAIL, [organisation.email])
         _mark_sent(reminder)
         sent.organisations += 1
-    logger.info("Reminders sent: %s listeners, %s organisations", sent.listeners, sent.organisations)
+    logger.info(
+        "Reminders sent: %s listeners, %s organisations", sent.listeners, sent.organisations
+    )
     return sent
