@@ -83,6 +83,7 @@ class Command(BaseCommand):
         for label, action in cases:
             self.stdout.write(f"  {label:<48} {_median_ms(action, repeat):9.1f} ms")
         self._bench_import(rows=5000)
+        self._bench_certificates(documents=300, repeat=max(repeat, 15))
 
     def _bench_import(self, *, rows: int) -> None:
         """Read, check and import a list of `rows` new applicants into an open intake, then
@@ -140,3 +141,88 @@ class Command(BaseCommand):
         )
         for label, seconds in timings.items():
             self.stdout.write(f"  {label:<48} {seconds * 1000:9.1f} ms")
+
+    def _bench_certificates(self, *, documents: int, repeat: int) -> None:
+        """Issue `documents` documents to a new intake of completed enrollments end to end
+        (number, snapshot, PDF, file, audit), then time one document's PDF and the print of
+        all of them on one PDF. Rolled back; the PDFs go to a temporary folder."""
+        import tempfile
+
+        from django.test import override_settings
+
+        from certificates.documents import render_document_pdf, render_documents_print_pdf
+        from certificates.models import Document
+        from certificates.services import documents_issue_missing
+        from courses.models import Intake, Programme
+        from courses.rules import ProgrammeKind
+        from institute.models import Institute, User
+        from listeners.models import Order
+        from listeners.rules import EnrollmentState, OrderKind
+
+        with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+            with transaction.atomic():
+                if Institute.current() is None:
+                    Institute.objects.create(
+                        name_kk="Бенчмарк институты",
+                        name_ru="Институт бенчмарка",
+                        bin="940140000385",
+                        head_name="Қ. Жұмабеков",
+                        head_title_kk="Директор",
+                        head_title_ru="Директор",
+                        city_kk="Павлодар қ.",
+                        city_ru="г. Павлодар",
+                    )
+                programme = Programme.objects.create(
+                    code="BENCH-DOCS",
+                    kind=ProgrammeKind.UPGRADE,
+                    hours=72,
+                    title_kk="Бастауыш сыныптарда жаңартылған білім беру мазмұны",
+                    title_ru="Обновлённое содержание образования в начальных классах",
+                )
+                start = REFERENCE_DATE - datetime.timedelta(days=20)
+                end = REFERENCE_DATE - datetime.timedelta(days=9)
+                intake = Intake.objects.create(
+                    programme=programme,
+                    code="BENCH-DOCS-1",
+                    start_date=start,
+                    end_date=end,
+                    capacity=documents,
+                    state_order_seats=documents,
+                )
+                order = Order.objects.create(
+                    kind=OrderKind.ADMISSION,
+                    number="BENCH-1",
+                    date=start,
+                    intake=intake,
+                    head_name="Қ. Жұмабеков",
+                )
+                Enrollment.objects.bulk_create(
+                    Enrollment(
+                        listener=listener,
+                        intake=intake,
+                        state=EnrollmentState.COMPLETED,
+                        admission_order=order,
+                        completed_on=end,
+                    )
+                    for listener in Listener.objects.order_by("pk")[:documents]
+                )
+                by = User.objects.order_by("pk").first()
+                started = time.perf_counter()
+                issued = documents_issue_missing(intake=intake, by=by)
+                bulk = time.perf_counter() - started
+                batch = list(Document.objects.filter(enrollment__intake=intake).order_by("serial"))
+                single = _median_ms(lambda: render_document_pdf(batch[0]), repeat)
+                started = time.perf_counter()
+                render_documents_print_pdf(batch)
+                printing = time.perf_counter() - started
+                transaction.set_rollback(True)
+        self.stdout.write(f"documents ({issued} issued to one intake; rolled back):")
+        self.stdout.write(f"  {'one document PDF, median of ' + str(repeat):<48} {single:9.1f} ms")
+        self.stdout.write(
+            f"  {f'print of {len(batch)} documents on one PDF':<48} {printing * 1000:9.1f} ms"
+            f" ({printing * 1000 / max(len(batch), 1):.1f} ms per page)"
+        )
+        self.stdout.write(
+            f"  {f'bulk issue of {issued}, end to end':<48} {bulk * 1000:9.1f} ms"
+            f" ({bulk * 1000 / max(issued, 1):.1f} ms per document)"
+        )
