@@ -113,9 +113,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Listeners sign in with their IIN or e-mail (institute.auth), staff with their username.
+AUTHENTICATION_BACKENDS = [
+    "institute.auth.IinOrEmailBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
+# Staff: the front page sends them to the workspace; listeners land on /me/ (institute.auth).
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# How long an invitation or a password-reset link works.
+PASSWORD_RESET_TIMEOUT = env.int("ACCOUNT_LINK_DAYS", default=7) * 24 * 60 * 60
+# Failed sign-ins (institute.auth): so many within the window lock the account, or the
+# address, for the lockout. A school's teachers may share one address, hence its higher limit.
+LOGIN_FAILURES_PER_ACCOUNT = 5
+LOGIN_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+LOGIN_LOCKOUT_SECONDS = 15 * 60
 
 # Kazakh is the state language (§8): the default interface language.
 LANGUAGE_CODE = "kk"

@@ -5,13 +5,26 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from institute import views
+from institute import auth, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before Django's own: listeners sign in by IIN or e-mail, with a lockout (institute.auth).
+    path("accounts/login/", auth.SignInView.as_view(), name="login"),
+    path(
+        "accounts/password_reset/",
+        auth.ListenerPasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/invitation/<uidb64>/<token>/",
+        auth.InvitationView.as_view(),
+        name="invitation",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("courses/", include("listeners.public_urls")),
     path("admin/", admin.site.urls),
     path("work/", include("listeners.urls")),
     path("work/", include("courses.urls")),

@@ -46,6 +46,7 @@ from listeners.models import (
     Mark,
     Order,
 )
+from listeners.online import admitted_invite
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
@@ -267,6 +268,9 @@ def intake_admit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 _add_errors(form, error)
             else:
+                transaction.on_commit(
+                    lambda: admitted_invite(enrollments=selected, request_or_base_url=request)
+                )
                 messages.success(
                     request,
                     ngettext(
