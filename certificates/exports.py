@@ -10,10 +10,10 @@ import datetime
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
 
 from certificates.models import Document, DocumentStatus
 from courses.rules import DocumentKind
+from institute.xlsx import Book
 from listeners.exports import (
     CHUNK_SIZE,
     DATE,
@@ -82,7 +82,7 @@ def register_xlsx(*, documents: QuerySet[Document], language: str) -> bytes:
     ).order_by("year", "kind", "serial")
     with translation.override(language):
         kinds, statuses = _choice_labels(DocumentKind), _choice_labels(DocumentStatus)
-        book = Workbook(write_only=True)
+        book = Book()
         sheet = _add_sheet(
             book,
             name=str(_("Documents")),

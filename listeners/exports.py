@@ -9,8 +9,7 @@ and programmes follow the same language (institute.models.localized).
 """
 
 import datetime
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,13 +17,9 @@ from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from courses.models import Intake, IntakeStatus
+from institute.xlsx import DATE, NUMBER, TEXT, Book, Sheet
 from listeners import reports
 from listeners.models import Attendance, Enrollment, FundingBasis, Mark
 from listeners.rules import (
@@ -35,12 +30,7 @@ from listeners.rules import (
 )
 
 CHUNK_SIZE = 2000
-DATE_FORMAT = "DD.MM.YYYY"
 BY_NAME = ("listener__last_name", "listener__first_name", "listener__patronymic", "pk")
-SHEET_TITLE_FORBIDDEN = str.maketrans("", "", "[]:*?/\\")
-BOLD = Font(bold=True)
-
-TEXT, DATE, NUMBER = "text", "date", "number"
 
 
 @dataclass(frozen=True)
@@ -62,11 +52,6 @@ def _day(value: datetime.date | None) -> str:
     return f"{value:%d.%m.%Y}" if value else ""
 
 
-def _sheet_title(text: str) -> str:
-    """Excel refuses sheet names longer than 31 characters or with []:*?/\\ in them."""
-    return text.translate(SHEET_TITLE_FORBIDDEN)[:31] or "Sheet"
-
-
 def _choice_labels(choices: type) -> dict[str, str]:
     """The labels of a TextChoices, rendered once in the active language."""
     return {value: str(label) for value, label in choices.choices}
@@ -76,45 +61,14 @@ def _yes_no(value: bool) -> str:
     return str(_("Yes") if value else _("No"))
 
 
-def _add_sheet(book: Workbook, *, name: str, title: str, columns: list[Column]) -> "_Sheet":
-    sheet = book.create_sheet(_sheet_title(name))
-    return _Sheet(sheet, title=title, columns=columns)
+def _add_sheet(book: Book, *, name: str, title: str, columns: list[Column]) -> Sheet:
+    return book.add_sheet(
+        name, title=title, columns=[(str(c.header), c.width, c.kind) for c in columns]
+    )
 
 
-class _Sheet:
-    """A write-only sheet: a title row, a frozen header row, then rows typed by column."""
-
-    def __init__(self, sheet: WriteOnlyWorksheet, *, title: str, columns: list[Column]) -> None:
-        self.sheet, self.kinds = sheet, [column.kind for column in columns]
-        # A write-only sheet takes its widths and panes before its first row.
-        for index, column in enumerate(columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = column.width
-        sheet.freeze_panes = "A3"
-        sheet.append([self._cell(title, font=BOLD)])
-        header = Alignment(wrap_text=True, vertical="top")
-        sheet.append([self._cell(str(c.header), font=BOLD, alignment=header) for c in columns])
-
-    def _cell(self, value: Any, **style: Any) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        for name, setting in style.items():
-            setattr(cell, name, setting)
-        return cell
-
-    def append(self, values: Iterable[Any]) -> None:
-        row: list[Any] = []
-        for kind, value in zip(self.kinds, values, strict=True):
-            if kind == DATE and value is not None:
-                value = self._cell(value, number_format=DATE_FORMAT)
-            elif kind == TEXT and value:
-                value = self._cell(str(value), number_format="@")
-            row.append(value)
-        self.sheet.append(row)
-
-
-def _to_bytes(book: Workbook) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+def _to_bytes(book: Book) -> bytes:
+    return book.to_bytes()
 
 
 def _intake_title(what: Promise, intake: Intake) -> str:
@@ -166,7 +120,7 @@ def intake_list_xlsx(*, intake: Intake, language: str) -> bytes:
     )
     with translation.override(language):
         bases, states = _choice_labels(FundingBasis), _choice_labels(EnrollmentState)
-        book = Workbook(write_only=True)
+        book = Book()
         sheet = _add_sheet(
             book,
             name=intake.code,
@@ -233,7 +187,7 @@ def intake_attendance_xlsx(*, intake: Intake, language: str) -> bytes:
             Column(_("Hours marked"), 10),
             Column(_("Attendance, %"), 12),
         ]
-        book = Workbook(write_only=True)
+        book = Book()
         sheet = _add_sheet(
             book,
             name=intake.code,
@@ -274,7 +228,7 @@ def intake_results_xlsx(*, intake: Intake, language: str) -> bytes:
     enrollments = _admitted(intake).select_related("listener__organisation").with_attendance()
     with translation.override(language):
         states = _choice_labels(EnrollmentState)
-        book = Workbook(write_only=True)
+        book = Book()
         sheet = _add_sheet(
             book,
             name=intake.code,
@@ -347,7 +301,7 @@ def accounting_xlsx(
     done = 0
     with translation.override(language):
         bases = _choice_labels(FundingBasis)
-        book = Workbook(write_only=True)
+        book = Book()
         for name, owed, facts in sheets:
             title = _("%(who)s (%(owed)s, §20): intakes running %(start)s – %(end)s") % {
                 "who": name,
@@ -399,7 +353,7 @@ def compliance_xlsx(
         statuses = _choice_labels(UpgradeStatus)
         place = scope.organisation or scope.district or scope.region
         where = str(place) if place else str(_("All regions"))
-        book = Workbook(write_only=True)
+        book = Book()
         rows, total = reports.compliance_rows(scope, on=on)
         level_header = {
             "region": _("Region"),
@@ -479,7 +433,7 @@ def forecast_xlsx(
 ) -> bytes:
     """The forecast table as the page shows it (no query: the rows are computed already)."""
     with translation.override(language):
-        book = Workbook(write_only=True)
+        book = Book()
         sheet = _add_sheet(
             book,
             name=str(_("Forecast")),
@@ -498,7 +452,7 @@ def forecast_xlsx(
 def staffing_xlsx(*, year: int, rows: list, language: str) -> bytes:
     """The staffing table of a year (§23), as the page shows it."""
     with translation.override(language):
-        book = Workbook(write_only=True)
+        book = Book()
         sheet = _add_sheet(
             book,
             name=str(_("Staffing")),
@@ -540,7 +494,7 @@ def period_xlsx(
     already)."""
     with translation.override(language):
         period = f"{_day(start)} – {_day(end)}"
-        book = Workbook(write_only=True)
+        book = Book()
         outcome_columns = [
             Column(_("Admitted"), 11),
             Column(_("Completed"), 11),
