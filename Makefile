@@ -46,6 +46,7 @@ run: demo
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --listeners $(BENCH_LISTENERS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 
 worker: install
 	$(PY) manage.py db_worker
