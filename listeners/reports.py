@@ -301,6 +301,17 @@ class StaffingRow:
         )
 
     @property
+    def chart(self) -> dict[str, str]:
+        """A bar of the planned load against the limit, for the template's SVG: the scale
+        runs to twice the limit, the limit marked at its middle. Numbers formatted here, so
+        no locale's decimal comma reaches an SVG attribute."""
+        ratio = self.planned_ratio
+        if ratio is None or not self.limit:
+            return {}
+        width = min(float(ratio / self.limit) * 50, 100.0)
+        return {"width": f"{width:.2f}"}
+
+    @property
     def planned_within_norm(self) -> bool:
         return self._within(self.seats)
 

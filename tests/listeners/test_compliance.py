@@ -396,3 +396,10 @@ def test_the_forecast_and_the_staffing_tables_download_as_xlsx(en, people_set, p
     )
     rows = list(staffing_book.active.iter_rows(min_row=3, values_only=True))
     assert rows[0][0] == "Педагогика" and rows[0][3] == 1  # one active teacher
+
+
+def test_the_staffing_chart_marks_the_load_against_the_limit(pedagogy):
+    """Limit 7.5; 9 seats for one teacher draw the bar past the limit mark at 50."""
+    make_intake(make_programme(code="PED", field=pedagogy), state_order_seats=9, contract_seats=0)
+    (row,) = [r for r in staffing_rows(year=2026) if r.field == pedagogy]
+    assert row.chart == {"width": "60.00"}
