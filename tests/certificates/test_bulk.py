@@ -2,6 +2,7 @@
 the completed enrollments without a valid document, each document whole, progress shown."""
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from certificates import documents
@@ -121,3 +122,16 @@ def test_nothing_is_enqueued_when_the_start_is_rolled_back(
         issue_job_start(intake=class_of_five, by=administrator)
     assert len(callbacks) == 1  # the task waits for the commit
     assert not Document.objects.exists()
+
+
+def test_issuing_jobs_are_read_only_in_the_back_office(client, administrator, class_of_five):
+    job = IssueJob.objects.create(intake=class_of_five, created_by=administrator, total=4)
+    client.force_login(administrator)
+    listing = client.get(reverse("admin:certificates_issuejob_changelist"))
+    assert listing.status_code == 200 and class_of_five.code in listing.content.decode()
+    assert client.get(reverse("admin:certificates_issuejob_add")).status_code == 403
+    response = client.post(
+        reverse("admin:certificates_issuejob_delete", args=[job.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 403 and IssueJob.objects.filter(pk=job.pk).exists()
+    assert job.percent == 0
