@@ -265,6 +265,13 @@ def _due_date(listener: Listener) -> datetime.date | None:
     return rules.upgrade_due_date(listener.last_upgrade, listener.employment_start)
 
 
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 @listener_required
 def upgrade(request: HttpRequest, listener: Listener) -> HttpResponse:
     """The five-year rule as it stands (SPEC §3), and recording an upgrade done elsewhere:
@@ -272,7 +279,7 @@ def upgrade(request: HttpRequest, listener: Listener) -> HttpResponse:
     form = ExternalUpgradeForm()
     if request.method == "POST":
         # Refuse an oversized upload before reading it (the form checks each file again).
-        if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_REQUEST_MAX_BYTES:
+        if _content_length(request) > UPLOAD_REQUEST_MAX_BYTES:
             messages.error(request, _("The scan is larger than 5 MB."))
             return redirect("portal:upgrade")
         form = ExternalUpgradeForm(request.POST, request.FILES)
