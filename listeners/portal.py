@@ -76,6 +76,11 @@ def _with_status(listener: Listener) -> Listener:
     )
 
 
+def _due_date(listener: Listener) -> datetime.date | None:
+    """When the next counting upgrade is due (SPEC §3), on the annotated listener."""
+    return rules.upgrade_due_date(listener.last_upgrade, listener.employment_start)
+
+
 def _enrollments(listener: Listener):
     """The listener's enrollments with everything a course card shows: programme, orders,
     attendance totals and the feedback given, in one query; the history in one more."""
@@ -159,12 +164,14 @@ def home(request: HttpRequest, listener: Listener) -> HttpResponse:
     for enrollment in current:
         upcoming = sessions.get(enrollment.intake_id)
         enrollment.next_session = upcoming[0] if upcoming else None
+    listener = _with_status(listener)
     return _render(
         request,
         "home.html",
         "home",
         {
-            "listener": _with_status(listener),
+            "listener": listener,
+            "due": _due_date(listener),
             "current": current,
             "appeals": _appeals(listener),
         },
@@ -259,10 +266,6 @@ def document_pdf(request: HttpRequest, listener: Listener, pk: int) -> HttpRespo
     return FileResponse(
         document.pdf.open("rb"), content_type="application/pdf", filename=f"{document.number}.pdf"
     )
-
-
-def _due_date(listener: Listener) -> datetime.date | None:
-    return rules.upgrade_due_date(listener.last_upgrade, listener.employment_start)
 
 
 def _content_length(request: HttpRequest) -> int:

@@ -44,6 +44,7 @@ def test_home_shows_the_next_session_of_a_course_under_way(client, listener):
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     assert f"Next session: {tomorrow:%d.%m.%Y}" in response.text
     assert "Up to date" in response.text  # the completed upgrade counts (SPEC §3)
+    assert "Next upgrade due by" in response.text and "13.03.2031" in response.text
 
 
 def test_a_signed_in_listener_is_sent_from_the_front_door_to_their_page(client, listener):
