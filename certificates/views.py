@@ -41,6 +41,11 @@ ACTIONS = {
     "document.revoked": gettext_lazy("Revoked"),
     "document.printed": gettext_lazy("Printed or downloaded"),
 }
+DETAILS = {
+    "number": gettext_lazy("number"),
+    "original": gettext_lazy("original"),
+    "reason": gettext_lazy("reason"),
+}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Failed look-ups by number and surname from one address are counted, so that nobody can
@@ -167,6 +172,7 @@ def _detail(
     ).select_related("by")
     for entry in trail:
         entry.label = ACTIONS.get(entry.action, entry.action)
+        entry.details = [(DETAILS.get(key, key), value) for key, value in entry.data.items()]
     administrator = is_administrator(request.user)
     valid = document.status == DocumentStatus.VALID
     context = {
@@ -406,7 +412,8 @@ def _public(document_filter: Q) -> Document | None:
 
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Anyone may check a document from its QR code (SPEC §7); an unknown token is a 404."""
+    """Anyone may check a document from its QR code (SPEC §7); an unknown token is a 404.
+    Not throttled: the token is 32 random characters, so there is nothing to guess at."""
     document = _public(Q(token=token))
     if document is None:
         raise Http404
