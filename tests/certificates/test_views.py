@@ -463,3 +463,19 @@ def test_printing_an_intake_gives_one_pdf_of_its_valid_documents(
     for document in documents:
         assert ("document.printed", "methodologist") in _trail(document)
     assert not [action for action, _ in _trail(revoked) if action == "document.printed"]
+
+
+@pytest.mark.parametrize("language", ["kk", "ru", "en"])
+def test_every_page_renders_in_each_language(client, document, administrator, language):
+    client.force_login(administrator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    urls = [
+        *_read_urls(document),
+        reverse("certificates:verify", args=[document.token]),
+        reverse("certificates:verify_lookup"),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        if response["Content-Type"].startswith("text/html"):
+            assert f'lang="{language}"' in response.content.decode(), url
