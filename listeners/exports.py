@@ -534,8 +534,7 @@ def period_xlsx(
                 Column(_("Fill, %"), 8),
             ],
         )
-        for row in report["fill"]:
-            intake = row["intake"]
+        for intake in report["fill"]:
             sheet.append(
                 [
                     intake.code,
@@ -545,7 +544,7 @@ def period_xlsx(
                     intake.admitted,
                     intake.state_order_seats,
                     intake.state_used,
-                    row["fill"],
+                    intake.fill,
                 ]
             )
         sheet = _add_sheet(

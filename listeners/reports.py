@@ -365,12 +365,13 @@ def staffing_rows(*, year: int) -> list[StaffingRow]:
 
 # --- the institute's report for a period --------------------------------------------------------
 
-OUTCOMES = {
-    "admitted": Q(state__in=ADMITTED_BY_ORDER_STATES),
-    "completed": Q(state=EnrollmentState.COMPLETED),
-    "failed": Q(state=EnrollmentState.FAILED),
-    "expelled": Q(state=EnrollmentState.EXPELLED),
-    "withdrawn": Q(state=EnrollmentState.WITHDRAWN),
+# What each outcome counts, by the enrollment's state.
+OUTCOMES: dict[str, frozenset[str]] = {
+    "admitted": ADMITTED_BY_ORDER_STATES,
+    "completed": frozenset({EnrollmentState.COMPLETED}),
+    "failed": frozenset({EnrollmentState.FAILED}),
+    "expelled": frozenset({EnrollmentState.EXPELLED}),
+    "withdrawn": frozenset({EnrollmentState.WITHDRAWN}),
 }
 # The facets the head reads the outcomes by: the enrollment field and its choices.
 DIMENSIONS: dict[str, tuple[str, type[models.TextChoices]]] = {
@@ -398,26 +399,50 @@ def period_enrollments(*, start: datetime.date, end: datetime.date) -> QuerySet[
     ).exclude(intake__status=IntakeStatus.CANCELLED)
 
 
-def outcomes_by(dimension: str, *, start: datetime.date, end: datetime.date) -> list[Tally]:
-    """Admitted, completed, failed, expelled and withdrawn listeners of the period by one
-    facet (kind, band, language, place or funding): one query."""
-    field, choices = DIMENSIONS[dimension]
-    counts = {name: Count("pk", filter=condition) for name, condition in OUTCOMES.items()}
+@dataclass
+class PeriodCounts:
+    """The period's enrollments counted once by every facet and state together (a few
+    hundred groups), so each table of the report is a sum over those groups."""
+
+    groups: list[dict[str, object]]
+
+    def by(self, dimension: str) -> list[Tally]:
+        """Admitted, completed, failed, expelled and withdrawn listeners by one facet (kind,
+        band, language, place or funding); every value of the facet is listed, zeros too."""
+        field, choices = DIMENSIONS[dimension]
+        table = {value: dict.fromkeys(OUTCOMES, 0) for value in choices.values}
+        for group in self.groups:
+            row = table.get(group[field])
+            if row is None:
+                continue
+            for outcome, states in OUTCOMES.items():
+                if group["state"] in states:
+                    row[outcome] += group["people"]
+        labels = dict(choices.choices)
+        return [Tally(label=str(labels[value]), values=row) for value, row in table.items()]
+
+    def admitted(self, *, state_order_only: bool = False) -> int:
+        """Listeners admitted by order; with `state_order_only`, those on state-order seats."""
+        return sum(
+            group["people"]
+            for group in self.groups
+            if group["state"] in ADMITTED_BY_ORDER_STATES
+            and (not state_order_only or group["basis"] == FundingBasis.STATE_ORDER)
+        )
+
+
+def period_counts(*, start: datetime.date, end: datetime.date) -> PeriodCounts:
+    """One query: the period's enrollments grouped by kind, band, language, place, funding
+    and state. At 430,000 enrollments a year that is one pass, where a query per facet took
+    five."""
+    fields = [field for field, _choices in DIMENSIONS.values()]
     grouped = (
         period_enrollments(start=start, end=end)
         .order_by()
-        .values(value=F(field))
-        .annotate(**counts)
+        .values(*fields, "state")
+        .annotate(people=Count("pk"))
     )
-    labels = dict(choices.choices)
-    rows = {row["value"]: row for row in grouped}
-    return [
-        Tally(
-            label=str(labels[value]),
-            values={name: rows[value][name] if value in rows else 0 for name in OUTCOMES},
-        )
-        for value in labels
-    ]
+    return PeriodCounts(groups=list(grouped))
 
 
 def expulsions(*, start: datetime.date, end: datetime.date) -> list[Tally]:
@@ -436,41 +461,43 @@ def expulsions(*, start: datetime.date, end: datetime.date) -> list[Tally]:
     ]
 
 
-def intake_fill(*, start: datetime.date, end: datetime.date) -> tuple[list[dict], dict]:
-    """Every intake starting in the period with its seats, the listeners admitted by order,
-    and the state-order seats planned and used: one query. Also the totals."""
-    admitted = Q(enrollments__state__in=ADMITTED_BY_ORDER_STATES)
-    intakes = (
+def period_intakes(*, start: datetime.date, end: datetime.date) -> QuerySet[Intake]:
+    """The intakes starting in the period (cancelled ones left out), each with the
+    listeners admitted by order and those of them on state-order seats. Counted by
+    subqueries, so that a page of 50 intakes costs 50 small counts, not the whole year's."""
+    admitted = Enrollment.objects.filter(
+        intake=OuterRef("pk"), state__in=ADMITTED_BY_ORDER_STATES
+    ).order_by()
+
+    def count(enrollments: QuerySet[Enrollment]) -> Coalesce:
+        return Coalesce(
+            Subquery(enrollments.values("intake").annotate(n=Count("pk")).values("n")), 0
+        )
+
+    return (
         Intake.objects.filter(start_date__gte=start, start_date__lte=end)
         .exclude(status=IntakeStatus.CANCELLED)
         .select_related("programme")
         .annotate(
-            admitted=Count("enrollments", filter=admitted),
-            state_used=Count(
-                "enrollments",
-                filter=admitted & Q(enrollments__basis=FundingBasis.STATE_ORDER),
-            ),
+            admitted=count(admitted),
+            state_used=count(admitted.filter(basis=FundingBasis.STATE_ORDER)),
         )
         .order_by("start_date", "code")
     )
-    rows = []
-    for intake in intakes:
-        rows.append(
-            {
-                "intake": intake,
-                "fill": round(100 * intake.admitted / intake.capacity) if intake.capacity else 0,
-            }
-        )
-    totals = {
-        "capacity": sum(r["intake"].capacity for r in rows),
-        "admitted": sum(r["intake"].admitted for r in rows),
-        "state_planned": sum(r["intake"].state_order_seats for r in rows),
-        "state_used": sum(r["intake"].state_used for r in rows),
-    }
-    totals["fill"] = (
-        round(100 * totals["admitted"] / totals["capacity"]) if totals["capacity"] else 0
+
+
+def seats_planned(*, start: datetime.date, end: datetime.date) -> dict[str, int]:
+    """All seats and state-order seats of the period's intakes: one query."""
+    totals = (
+        Intake.objects.filter(start_date__gte=start, start_date__lte=end)
+        .exclude(status=IntakeStatus.CANCELLED)
+        .aggregate(capacity=Sum("capacity"), state_planned=Sum("state_order_seats"))
     )
-    return rows, totals
+    return {name: value or 0 for name, value in totals.items()}
+
+
+def fill_percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
 
 
 def documents_issued(*, start: datetime.date, end: datetime.date) -> list[Tally]:

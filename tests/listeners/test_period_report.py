@@ -15,7 +15,13 @@ from certificates.services import document_issue
 from courses.models import IntakeStatus, Language
 from courses.rules import ProgrammeKind
 from listeners.models import Feedback, FundingBasis
-from listeners.reports import documents_issued, intake_fill, outcomes_by, ratings
+from listeners.reports import (
+    documents_issued,
+    period_counts,
+    period_intakes,
+    ratings,
+    seats_planned,
+)
 from listeners.rules import EnrollmentState as S
 from listeners.rules import ExpulsionGround, OrderKind
 from tests.certificates.conftest import make_issuing_institute
@@ -74,7 +80,8 @@ def year(organisation, administrator):
 
 
 def test_outcomes_are_counted_by_kind_and_language(english, year):
-    by_kind = {row.label: row.values for row in outcomes_by("kind", start=START, end=END)}
+    counts = period_counts(start=START, end=END)
+    by_kind = {row.label: row.values for row in counts.by("kind")}
     assert by_kind["Qualification upgrade"] == {
         "admitted": 3,
         "completed": 2,
@@ -88,27 +95,20 @@ def test_outcomes_are_counted_by_kind_and_language(english, year):
     assert by_kind["Retraining"]["withdrawn"] == 1
     assert by_kind["Retraining"]["expelled"] == 1
     assert by_kind["Professional internship"]["admitted"] == 0  # every kind is listed
-    by_language = {
-        row.label: row.values["admitted"] for row in outcomes_by("language", start=START, end=END)
-    }
+    by_language = {row.label: row.values["admitted"] for row in counts.by("language")}
     assert by_language == {"Kazakh": 3, "Russian": 1, "Kazakh and Russian": 0}
-    by_basis = {
-        row.label: row.values["admitted"] for row in outcomes_by("basis", start=START, end=END)
-    }
+    by_basis = {row.label: row.values["admitted"] for row in counts.by("basis")}
     assert by_basis["State order"] == 2 and by_basis["Contract with a person"] == 2
 
 
 def test_the_fill_and_the_state_order_seats(year):
-    rows, totals = intake_fill(start=START, end=END)
-    assert [r["intake"].code for r in rows] == [year["upgrade"].code, year["retraining"].code]
-    assert (rows[0]["intake"].admitted, rows[0]["fill"]) == (3, 75)
-    assert totals == {
-        "capacity": 6,
-        "admitted": 4,
-        "state_planned": 3,
-        "state_used": 2,
-        "fill": 67,
-    }
+    intakes = list(period_intakes(start=START, end=END))
+    assert [i.code for i in intakes] == [year["upgrade"].code, year["retraining"].code]
+    assert (intakes[0].admitted, intakes[0].state_used) == (3, 2)
+    assert (intakes[1].admitted, intakes[1].state_used) == (1, 0)
+    assert seats_planned(start=START, end=END) == {"capacity": 6, "state_planned": 3}
+    counts = period_counts(start=START, end=END)
+    assert (counts.admitted(), counts.admitted(state_order_only=True)) == (4, 2)
 
 
 def test_documents_and_ratings_of_the_period(english, year, administrator, settings, tmp_path):
@@ -146,6 +146,7 @@ def test_the_page_and_its_workbook(en, year):
     assert page.status_code == 200
     assert "Gross breach of the internal rules: 1" in html
     assert "State-order seats: 3 planned, 2 used." in html
+    assert "All seats: 6, admitted 4 (67%)." in html
     book = load_workbook(
         io.BytesIO(
             en.get(
