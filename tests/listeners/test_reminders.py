@@ -80,9 +80,7 @@ def test_a_new_upgrade_makes_a_new_due_date_and_a_new_reminder(due):
     assert sent.listeners == 1 and recipients()[0] == "aliyeva@mektep.kz"
 
 
-def test_a_run_that_crashes_midway_is_completed_by_the_next_without_repeats(
-    due, monkeypatch
-):
+def test_a_run_that_crashes_midway_is_completed_by_the_next_without_repeats(due, monkeypatch):
     from django.core import mail as django_mail
 
     real_send = django_mail.send_mail
