@@ -147,6 +147,7 @@ def test_the_page_and_its_workbook(en, year):
     assert "Gross breach of the internal rules: 1" in html
     assert "State-order seats: 3 planned, 2 used." in html
     assert "All seats: 6, admitted 4 (67%)." in html
+    assert "2 intakes started in the period." in html
     book = load_workbook(
         io.BytesIO(
             en.get(
