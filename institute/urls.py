@@ -1,7 +1,6 @@
-"""URL configuration: the admin back-office, the language switch, a health check."""
+"""URL configuration: the workspace, the listener's pages, the public catalogue and
+verification, the back-office, the language switch, a health check."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -31,6 +30,5 @@ urlpatterns = [
     path("documents/", include("certificates.urls")),
     path("me/", include("listeners.portal_urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded and generated files (scans, documents, imports, exports) are never served from
+# MEDIA_URL, not even on a laptop: each is served by a view that checks who is asking.

@@ -41,3 +41,12 @@ def test_debug_off_with_secret_key_and_hosts_starts(tmp_path):
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_stored_files_are_never_served_from_the_media_url(client, settings, tmp_path):
+    """Scans, documents and lists are served by views that check the asker; a guessed
+    /media/ path answers 404 even with DEBUG on."""
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "secret.pdf").write_bytes(b"%PDF-1.7 private")
+    assert client.get("/media/documents/secret.pdf").status_code == 404
