@@ -35,6 +35,8 @@ from listeners.forms import (
     ResultsDateForm,
 )
 from listeners.models import (
+    Appeal,
+    AppealStatus,
     Attendance,
     Enrollment,
     ExportJob,
@@ -90,6 +92,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "results_due": listed.filter(attention(Attention.RESULTS)).order_by("end_date")[
             :DASHBOARD_ROWS
         ],
+        # Appeals of orders (§19.4) are the administrators' to answer.
+        "open_appeals": (
+            Appeal.objects.filter(status=AppealStatus.OPEN).count()
+            if request.user.role == Role.ADMINISTRATOR
+            else None
+        ),
     }
     return render(request, "listeners/dashboard.html", context)
 

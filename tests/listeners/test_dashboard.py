@@ -86,3 +86,19 @@ def test_the_number_of_queries_does_not_grow_with_intakes(
     with django_assert_max_num_queries(7):
         response = client.get(URL)
     assert len(response.context["starting_soon"]) == min(rows, 8)
+
+
+def test_an_administrator_sees_the_appeals_waiting_a_methodologist_does_not(
+    client, administrator, methodologist, listener, intake
+):
+    from listeners.models import Appeal
+    from listeners.rules import OrderKind
+    from tests.conftest import make_order
+
+    order = make_order(OrderKind.ADMISSION, intake=intake, number="77")
+    Appeal.objects.create(listener=listener, order=order, text="Мен қабылданбадым")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(administrator)
+    assert "1 appeal waiting for an answer" in client.get(URL).content.decode()
+    client.force_login(methodologist)
+    assert "waiting for an answer" not in client.get(URL).content.decode()
