@@ -51,7 +51,8 @@ def listener_user_for(login: str) -> User | None:
     several accounts: it then names no one)."""
     login = normalise_login(login)
     if IIN_SHAPE.fullmatch(login):
-        # The IIN of the person record decides, so a corrected IIN signs in at once.
+        # The IIN of the person record decides, so a corrected IIN signs in at once (the
+        # reverse one-to-one of listeners.Listener.user: a lookup, institute imports nothing).
         users = User.objects.filter(role=Role.LISTENER, listener__iin=login)
     elif "@" in login:
         users = User.objects.filter(role=Role.LISTENER, email__iexact=login)
