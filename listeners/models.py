@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import Intake
 from courses.rules import ProgrammeKind
@@ -655,7 +656,7 @@ class ImportStatus(models.TextChoices):
     CHECKED = "checked", _("Ready to import")
     IMPORTING = "importing", _("Importing")
     IMPORTED = "imported", _("Imported")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("background job", "Failed")
 
 
 class ImportJob(models.Model):
@@ -755,7 +756,7 @@ class ExportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Being prepared")
     DONE = "done", _("Ready")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("background job", "Failed")
 
 
 class ExportKind(models.TextChoices):
