@@ -895,7 +895,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
     if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
         raise PermissionDenied
     scope, problems = _compliance_scope(request.user, request.GET)
-    form = ComplianceForm(request.GET or None)
+    form = ComplianceForm(request.GET or None, initial={"on": timezone.localdate()})
     valid = form.is_valid() if request.GET else True
     data = form.cleaned_data if request.GET and valid else {}
     on = data.get("on") or timezone.localdate()
@@ -983,6 +983,7 @@ def forecast(request: HttpRequest) -> HttpResponse:
         "total": total,
         "chart": chart,
         "chart_width": str(10 * len(chart)),
+        "chart_peak": max(chart, key=lambda column: column["count"]) if chart else None,
         "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
     }
     if request.GET.get("format") == "xlsx":
