@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.models import Document, DocumentSeries, DocumentStatus, IssueJob
+from certificates.models import Document, DocumentSeries, DocumentStatus, IssueJob, IssueJobStatus
 from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_number
 from courses.models import Intake
 from institute.models import AuditEntry, Institute, User
@@ -346,12 +346,23 @@ def document_printed(*, documents: Iterable[Document], by: User | None) -> None:
 
 
 @transaction.atomic
+@transaction.atomic
 def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
     """Start issuing the intake's missing documents in the background; the job reports its
-    progress. The task starts once this transaction has committed."""
+    progress. The task starts once this transaction has committed.
+
+    While a job of the intake is queued or running, that job is returned instead of a second
+    one (a double click, or two administrators at once): the intake row is locked while
+    looking, so two requests cannot both start one."""
     from certificates.tasks import documents_issue_job
     from listeners.tasks import enqueue_on_commit
 
+    Intake.objects.select_for_update().filter(pk=intake.pk).first()
+    running = IssueJob.objects.filter(
+        intake=intake, status__in=[IssueJobStatus.QUEUED, IssueJobStatus.RUNNING]
+    ).first()
+    if running is not None:
+        return running
     job = IssueJob.objects.create(intake=intake, created_by=by)
     enqueue_on_commit(documents_issue_job, job.pk)
     return job

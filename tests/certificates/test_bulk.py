@@ -135,3 +135,18 @@ def test_issuing_jobs_are_read_only_in_the_back_office(client, administrator, cl
     )
     assert response.status_code == 403 and IssueJob.objects.filter(pk=job.pk).exists()
     assert job.percent == 0
+
+
+def test_a_second_start_while_a_job_waits_returns_that_job(
+    class_of_five, administrator, methodologist, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = IMMEDIATE
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = issue_job_start(intake=class_of_five, by=administrator)
+        again = issue_job_start(intake=class_of_five, by=methodologist)
+    assert again.pk == first.pk and len(callbacks) == 1
+    assert IssueJob.objects.filter(intake=class_of_five).count() == 1
+    # Once it has finished, a new start makes a new job.
+    IssueJob.objects.filter(pk=first.pk).update(status=IssueJobStatus.DONE)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert issue_job_start(intake=class_of_five, by=administrator).pk != first.pk
