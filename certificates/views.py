@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certificates import exports, services
-from certificates.documents import render_documents_print_pdf
+from certificates.documents import render_document_pdf, render_documents_print_pdf
 from certificates.forms import (
     DuplicateForm,
     RegisterFilterForm,
@@ -208,6 +208,17 @@ def document_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         content_type="application/pdf",
         filename=f"{document.number}.pdf",
     )
+
+
+@require_GET
+@institute_staff
+def document_archive_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The PDF/A-3b copy for the archive, rendered from the same frozen snapshot as the
+    stored PDF (fonts embedded, no transparency, with the metadata PDF/A asks for)."""
+    document = _document(pk)
+    data = render_document_pdf(document, pdfa=True)
+    services.document_printed(documents=[document], by=request.user)
+    return _file(data, f"{document.number}-PDFA.pdf", "application/pdf", inline=False)
 
 
 def _add_errors(form, error: ValidationError) -> None:

@@ -479,3 +479,24 @@ def test_every_page_renders_in_each_language(client, document, administrator, la
         assert response.status_code == 200, url
         if response["Content-Type"].startswith("text/html"):
             assert f'lang="{language}"' in response.content.decode(), url
+
+
+def test_the_archival_pdf_a_copy_is_rendered_from_the_snapshot(
+    client, intake, organisation, administrator, methodologist, listener, issuing
+):
+    from certificates.services import document_issue
+
+    document = document_issue(
+        enrollment=completed(intake, organisation, last_name="Әлімов"), by=administrator
+    )
+    url = reverse("certificates:document_archive_pdf", args=[document.pk])
+    client.force_login(listener.user)
+    assert client.get(url).status_code == 403
+    client.force_login(methodologist)
+    response = client.get(url)
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    metadata = reader.xmp_metadata
+    assert (str(metadata.pdfaid_part), metadata.pdfaid_conformance) == ("3", "B")
+    text = reader.pages[0].extract_text()
+    assert document.number in text and "Әлімов" in text
+    assert ("document.printed", methodologist.username) in _trail(document)
