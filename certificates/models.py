@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.models import Intake
 from courses.rules import DocumentKind
+from institute.models import BackgroundJob
 from listeners.models import Enrollment
 
 
@@ -130,7 +131,7 @@ class IssueJobStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("background job", "Failed")
 
 
-class IssueJob(models.Model):
+class IssueJob(BackgroundJob):
     """Issuing the documents of a whole intake in the background: the page shows how far it
     got. Each document is issued in its own transaction, so a job that stops half way is
     simply started again and issues only what is still missing."""
@@ -141,27 +142,11 @@ class IssueJob(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=IssueJobStatus.choices, default=IssueJobStatus.QUEUED
     )
-    total = models.PositiveIntegerField(_("documents to issue"), default=0)
-    processed = models.PositiveIntegerField(_("processed"), default=0)
     issued = models.PositiveIntegerField(_("issued"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("started by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("started"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("issuing job")
         verbose_name_plural = _("issuing jobs")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.intake} · {self.get_status_display()}"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.total) if self.total else 0

@@ -324,3 +324,26 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} #{self.object_id}"
+
+
+class BackgroundJob(models.Model):
+    """What every piece of long work done by the worker keeps, so its page can show how far
+    it has got (an import, an export, issuing an intake's documents): who started it and
+    when, how many items there are and how many are done, why it stopped if it failed."""
+
+    total = models.PositiveIntegerField(_("items"), default=0)
+    processed = models.PositiveIntegerField(_("done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("started by"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-pk"]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0

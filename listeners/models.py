@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.models import Intake
 from courses.rules import ProgrammeKind
-from institute.models import Organisation
+from institute.models import BackgroundJob, Organisation
 from listeners import rules
 from listeners.rules import (
     EnrollmentState,
@@ -659,7 +659,7 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("background job", "Failed")
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """A list of applicants uploaded for one intake: checked in the background row by row,
     imported all or nothing once a methodologist confirms it (§14–§15)."""
 
@@ -679,31 +679,15 @@ class ImportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING
     )
-    total = models.PositiveIntegerField(_("rows"), default=0)
-    processed = models.PositiveIntegerField(_("rows checked"), default=0)
     rows = models.JSONField(_("rows"), default=list, blank=True)
-    error = models.TextField(_("error"), blank=True)
     imported = models.PositiveIntegerField(_("imported"), default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("list import")
         verbose_name_plural = _("list imports")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.filename} → {self.intake}"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.total) if self.total else 0
 
     @property
     def bad_rows(self) -> list[dict]:
@@ -764,7 +748,7 @@ class ExportKind(models.TextChoices):
     COMPLIANCE = "compliance", _("Five-year rule (§10.1)")
 
 
-class ExportJob(models.Model):
+class ExportJob(BackgroundJob):
     """A big .xlsx prepared by the worker (a year of accounting lists runs to thousands of
     rows): the page shows how far it has got, and the file is served only to whoever asked
     for it."""
@@ -775,33 +759,19 @@ class ExportJob(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )
-    total = models.PositiveIntegerField(_("rows"), default=0)
-    processed = models.PositiveIntegerField(_("rows written"), default=0)
     file = models.FileField(_("file"), upload_to="exports/%Y/", blank=True)
     filename = models.CharField(_("file name"), max_length=200, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("asked by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
-    class Meta:
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
-        ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
     @property
     def percent(self) -> int:
-        if self.status == ExportStatus.DONE:
-            return 100
-        return round(100 * self.processed / self.total) if self.total else 0
+        return 100 if self.status == ExportStatus.DONE else super().percent
 
     @property
     def busy(self) -> bool:
