@@ -5,23 +5,11 @@ issuing a new one, through the services; the number series only ever grow.
 """
 
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Document, DocumentSeries, IssueJob
+from institute.admin import ReadOnlyAdmin
 from listeners.models import Listener
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(Document)

@@ -5,6 +5,7 @@ The site's titles are set here, once, for every app.
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -114,8 +115,23 @@ class TeacherAdmin(admin.ModelAdmin):
     autocomplete_fields = ("field", "branch", "user")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records the back-office shows but never adds, changes or deletes: the audit trail,
+    issued documents, background jobs, what listeners said. They change only through the
+    services, which keep the rules and the history."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail: read only, for the administrator who answers to auditors."""
 
     list_display = ("at", "action", "content_type", "object_id", "by")
@@ -123,12 +139,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("content_type", "by")
     date_hierarchy = "at"
     search_fields = ("action", "by__username", "by__last_name")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditEntry | None = None) -> bool:
-        return False

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from institute.admin import ReadOnlyAdmin
 from institute.rules import RuleViolation
 from listeners import rules, services
 from listeners.models import (
@@ -469,7 +470,7 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdmin):
     """Uploaded lists, for looking into what happened; imported through the workspace only."""
 
     list_display = ("filename", "intake", "status", "total", "imported", "created_by", "created_at")
@@ -478,30 +479,18 @@ class ImportJobAdmin(admin.ModelAdmin):
     search_fields = ("filename", "intake__code")
     exclude = ("rows",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ImportJob | None = None) -> bool:
-        return False
-
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdmin):
     """Prepared exports, for looking into what happened; asked for in the workspace only."""
 
     list_display = ("kind", "status", "total", "created_by", "created_at", "finished_at")
     list_filter = ("kind", "status")
     list_select_related = ("created_by",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: ExportJob | None = None) -> bool:
-        return False
-
 
 @admin.register(Feedback)
-class FeedbackAdmin(admin.ModelAdmin):
+class FeedbackAdmin(ReadOnlyAdmin):
     """Listeners' ratings of completed courses (§19), to read: they are the listeners' words."""
 
     list_display = ("enrollment", "rating", "created_at")
@@ -510,15 +499,9 @@ class FeedbackAdmin(admin.ModelAdmin):
     search_fields = ("enrollment__intake__code", "enrollment__listener__last_name", "comment")
     readonly_fields = ("enrollment", "rating", "comment", "created_at")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Feedback | None = None) -> bool:
-        return False
-
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdmin):
     """Appeals against orders (§19.4), to read; administrators answer them on /work/appeals/
     (listeners.services.appeal_answer), so the listener is told."""
 
@@ -537,15 +520,9 @@ class AppealAdmin(admin.ModelAdmin):
         "answered_at",
     )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Appeal | None = None) -> bool:
-        return False
-
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(ReadOnlyAdmin):
     """Five-year reminders sent (send_upgrade_reminders), for answering "was I told?"."""
 
     list_display = ("kind", "listener", "organisation", "basis_on", "month", "status", "sent_at")
@@ -553,9 +530,3 @@ class ReminderAdmin(admin.ModelAdmin):
     list_select_related = ("listener", "organisation")
     search_fields = ("listener__iin", "listener__last_name", "organisation__bin")
     raw_id_fields = ("listener", "organisation")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Reminder | None = None) -> bool:
-        return False
