@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -122,6 +122,8 @@ class Command(BaseCommand):
                 f"    {label:<44} {_median_ms(lambda u=url, p=params: client.get(u, p), repeat):8.1f} ms"
             )
 
+        self._bench_catalogue(repeat)
+
         started = time.perf_counter()
         data = exports.compliance_xlsx(
             scope=reports.Scope(), on=on, status="", query="", language="kk"
@@ -131,3 +133,40 @@ class Command(BaseCommand):
             f"  five-year .xlsx of all {people} people: {seconds:.1f} s, {len(data) / 1e6:.1f} MB"
         )
         user.delete()
+
+    def _bench_catalogue(self, repeat: int) -> None:
+        """The public catalogue with at least 1,000 intakes open for applications: those
+        missing are opened (copies of an existing intake) and rolled back afterwards."""
+        from courses.models import Intake, IntakeStatus
+
+        anonymous = Client(HTTP_HOST="127.0.0.1")
+        url = reverse("public:catalogue")
+        with transaction.atomic():
+            template = Intake.objects.first()
+            missing = 1000 - Intake.objects.open_for_applications().count()
+            if missing > 0:
+                Intake.objects.bulk_create(
+                    Intake(
+                        programme_id=template.programme_id,
+                        code=f"BENCH-{n}",
+                        start_date=template.start_date,
+                        end_date=template.end_date,
+                        language=template.language,
+                        place=template.place,
+                        capacity=template.capacity,
+                        state_order_seats=template.state_order_seats,
+                        contract_seats=template.contract_seats,
+                        status=IntakeStatus.OPEN,
+                    )
+                    for n in range(missing)
+                )
+            opened = Intake.objects.open_for_applications().count()
+            for label, params in [
+                ("catalogue, first page", {}),
+                ("catalogue, kind and language chosen", {"kind": "upgrade", "language": "kk"}),
+            ]:
+                anonymous.get(url, params)
+                timing = _median_ms(lambda p=params: anonymous.get(url, p), repeat)
+                described = f"{label} ({opened} open intakes)"
+                self.stdout.write(f"    {described:<56} {timing:8.1f} ms")
+            transaction.set_rollback(True)
