@@ -5,7 +5,8 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from courses import rules
@@ -233,13 +234,22 @@ class IntakeQuerySet(models.QuerySet):
 
     def with_seats_taken(self) -> "IntakeQuerySet":
         """`state_taken` and `contract_taken`: enrollments holding a seat of each funding kind
-        (§14), counted in the same query."""
-        holding = Q(enrollments__state__in=SEAT_HOLDING_STATES)
-        state_basis = Q(enrollments__basis=STATE_SEAT_BASIS)
-        state_taken = Count("enrollments", filter=holding & state_basis)
+        (§14). Counted by subqueries, so a page of 20 intakes costs 40 small index look-ups
+        however many intakes and enrollments there are (a join and GROUP BY over every open
+        intake's enrollments took 135 ms at 1,000 open intakes). The enrollment model is
+        reached through the relation: courses does not import listeners."""
+        enrollment = self.model._meta.get_field("enrollments").related_model
+        holding = enrollment.objects.filter(
+            intake=OuterRef("pk"), state__in=SEAT_HOLDING_STATES
+        ).order_by()
+
+        def count(enrollments: models.QuerySet) -> Coalesce:
+            counted = enrollments.values("intake").annotate(n=Count("pk")).values("n")
+            return Coalesce(Subquery(counted), 0)
+
         return self.annotate(
-            state_taken=state_taken,
-            contract_taken=Count("enrollments", filter=holding) - state_taken,
+            state_taken=count(holding.filter(basis=STATE_SEAT_BASIS)),
+            contract_taken=count(holding.exclude(basis=STATE_SEAT_BASIS)),
         )
 
 
