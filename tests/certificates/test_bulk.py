@@ -1,6 +1,8 @@
 """Issuing an intake's documents at once, in the foreground and as a background job: only
 the completed enrollments without a valid document, each document whole, progress shown."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -150,3 +152,33 @@ def test_a_second_start_while_a_job_waits_returns_that_job(
     IssueJob.objects.filter(pk=first.pk).update(status=IssueJobStatus.DONE)
     with django_capture_on_commit_callbacks(execute=False):
         assert issue_job_start(intake=class_of_five, by=administrator).pk != first.pk
+
+
+def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
+    class_of_five, administrator, settings, english, django_capture_on_commit_callbacks
+):
+    """A worker killed mid-job leaves it "running"; past ISSUE_JOB_STALE_AFTER it is closed
+    as failed and a new start issues what is missing, each listener's document once."""
+    from certificates.services import ISSUE_JOB_STALE_AFTER
+
+    settings.TASKS = IMMEDIATE
+    first = document_issue(
+        enrollment=class_of_five.enrollments.order_by("pk").first(), by=administrator
+    )
+    dead = IssueJob.objects.create(
+        intake=class_of_five, created_by=administrator, status=IssueJobStatus.RUNNING, total=3
+    )
+    IssueJob.objects.filter(pk=dead.pk).update(
+        created_at=timezone.now() - ISSUE_JOB_STALE_AFTER - datetime.timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = issue_job_start(intake=class_of_five, by=administrator)
+    dead.refresh_from_db()
+    job.refresh_from_db()
+    assert job.pk != dead.pk and job.status == IssueJobStatus.DONE and job.issued == 2
+    assert dead.status == IssueJobStatus.FAILED and "worker stopped" in dead.error
+    per_enrollment = Document.objects.filter(enrollment__intake=class_of_five).values_list(
+        "enrollment", flat=True
+    )
+    assert sorted(per_enrollment) == sorted(set(per_enrollment)) and len(per_enrollment) == 3
+    assert Document.objects.get(enrollment=first.enrollment) == first
