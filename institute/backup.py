@@ -216,6 +216,19 @@ def _media_files(root: Path, skip: Path) -> list[tuple[Path, str]]:
     return found
 
 
+class _HashingReader:
+    """A file wrapper that hashes what tarfile reads from it."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.stream.read(size)
+        self.digest.update(data)
+        return data
+
+
 def create_backup(output: Path) -> tuple[dict, list[str]]:
     """Write the archive to `output`; return its manifest and the problems found (document
     PDFs missing from MEDIA_ROOT or differing from their recorded hash)."""
@@ -248,8 +261,15 @@ def create_backup(output: Path) -> tuple[dict, list[str]]:
                 archive.addfile(info, io.BytesIO(data))
                 archive.add(dump, arcname=DUMPS[vendor])
                 for path, name in _media_files(media_root, partial):
-                    archive.add(path, arcname=f"{MEDIA_PREFIX}/{name}", recursive=False)
-                    hashes[name] = sha256_of(path)
+                    try:
+                        info = archive.gettarinfo(path, arcname=f"{MEDIA_PREFIX}/{name}")
+                        with open(path, "rb") as stream:
+                            reader = _HashingReader(stream)
+                            # The hash of exactly the bytes archived (info.size of them).
+                            archive.addfile(info, reader)
+                    except FileNotFoundError:
+                        continue  # deleted since the walk: the dump no longer needs it
+                    hashes[name] = reader.digest.hexdigest()
             os.replace(partial, output)
         finally:
             partial.unlink(missing_ok=True)
@@ -288,6 +308,8 @@ def read_archive(archive_path: Path) -> tuple[tarfile.TarFile, dict, list[tarfil
             raise CommandError(
                 f"The archive holds a link or special file, refused: {member.name!r}"
             )
+        if path.as_posix() in names:
+            raise CommandError(f"The archive holds {member.name!r} twice, refused.")
         names.add(path.as_posix())
         if member.isfile() and path.parts[0] == MEDIA_PREFIX and len(path.parts) > 1:
             media.append(member)

@@ -221,6 +221,18 @@ def test_restore_rejects_links(tmp_path):
         call_command("restore", str(archive))
 
 
+def test_restore_rejects_a_member_stored_twice(tmp_path):
+    archive = make_archive(tmp_path / "twice.tar.gz", {"media/a.pdf": b"%PDF"})
+    with tarfile.open(archive, "r:gz") as source:
+        members = [(m, source.extractfile(m).read()) for m in source.getmembers()]
+    with tarfile.open(archive, "w:gz") as tar:
+        for member, data in [*members, members[-1]]:
+            tar.addfile(member, io.BytesIO(data))
+
+    with pytest.raises(CommandError, match="twice"):
+        call_command("restore", str(archive))
+
+
 def test_restore_rejects_a_backup_of_another_database_vendor(tmp_path):
     other = "postgresql" if connection.vendor == "sqlite" else "sqlite"
     archive = make_archive(tmp_path / "other.tar.gz", {}, vendor=other)
