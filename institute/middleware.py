@@ -23,3 +23,20 @@ class KazakhFirstLocaleMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends settings.CONTENT_SECURITY_POLICY on every response that has none yet: scripts
+    only from the site's own files, no frames, no plug-ins, forms posted only to the site."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+        self.policy = settings.CONTENT_SECURITY_POLICY
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # Django's own error page (DEBUG on, a laptop only) works with inline scripts.
+        if settings.DEBUG and response.status_code >= 500:
+            return response
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Production: static files straight from the app (compressed, hashed names, cached for a
+    # year). On a laptop runserver serves them from static/.
+    *([] if DEBUG else ["whitenoise.middleware.WhiteNoiseMiddleware"]),
+    "institute.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "institute.middleware.KazakhFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -108,7 +112,10 @@ AUTH_USER_MODEL = "institute.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -148,10 +155,76 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `manage.py collectstatic` gathers the files here; WhiteNoise serves them from here.
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Production: gzip/brotli copies and content-hashed names (cached for ever by browsers);
+    # needs `collectstatic` first. On a laptop and in tests (DEBUG on) the files are read
+    # from static/ as they are, so nothing has to be collected.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# Request bodies. Files are not counted here: a file over FILE_UPLOAD_MAX_MEMORY_SIZE is
+# streamed to a temporary file, and each form caps its own files (a scan at 5 MB,
+# listeners.models.SCAN_MAX_BYTES; an import at 5 MB and 20,000 rows, listeners.forms and
+# listeners.imports). The reverse proxy caps the whole request (README, Production).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+
+# Sessions end after a working day, and when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_HOURS", default=8) * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+# Pages send the CSRF token in a header taken from the page (hx-headers in base.html), never
+# read from the cookie by JavaScript, so the cookie can be hidden from scripts.
+CSRF_COOKIE_HTTPONLY = True
+# Over HTTPS only, except on a laptop served by runserver over plain HTTP.
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# HTTPS. Production defaults are the strict ones; a laptop has none of them.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Monitoring may ask the app itself over plain HTTP (gunicorn's port, no proxy in between).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 365 * 24 * 60 * 60)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# The header only allows the domain onto browsers' preload list; it is put there only when
+# someone submits it at hstspreload.org. Set false if a subdomain may ever need plain HTTP.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# Behind nginx or another proxy that ends TLS: it must set X-Forwarded-Proto (and strip any
+# the client sent), otherwise HTTPS is not recognised and every request is redirected.
+if env.bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Sent on every response by institute.middleware.ContentSecurityPolicyMiddleware. No inline
+# scripts: every script is a file under static/. Styles keep 'unsafe-inline' because
+# templates use style="" attributes (bar widths, hidden rows) and htmx adds its indicator
+# style; img-src allows data: for the empty favicon (<link rel="icon" href="data:,">).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+# /healthz answers 503 when the oldest task waiting for the worker has waited longer: the
+# worker (`manage.py db_worker`) is down or overwhelmed.
+HEALTH_QUEUE_MAX_WAIT_SECONDS = env.int("HEALTH_QUEUE_MAX_WAIT_SECONDS", default=300)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -171,11 +244,22 @@ TASKS = {
     }
 }
 
+# One console handler with timestamps (gunicorn and the worker write to stderr; systemd or
+# the container keeps it). "institute.auth" tells sign-ins, failures and lockouts;
+# "certificates" every document issued, duplicated or revoked (number and user id only).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "timestamped": {"format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "timestamped"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # WeasyPrint tells every rendering step at INFO; only its warnings matter here.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "institute.auth": {"level": "INFO"},
+        "certificates": {"level": "INFO"},
+        # WeasyPrint tells every rendering step at INFO; only its warnings matter here.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

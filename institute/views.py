@@ -1,8 +1,12 @@
 """The few pages of the institute package itself."""
 
-from django.db import connection
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from institute.access import WORKSPACE_READERS
 from institute.models import Institute, Role
@@ -23,7 +27,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def health(request: HttpRequest) -> JsonResponse:
-    """For monitoring: answers 200 when the database answers."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For monitoring: 200 when the database answers and the background worker keeps up,
+    503 when the database is unreachable or the oldest task waiting for the worker has
+    waited longer than settings.HEALTH_QUEUE_MAX_WAIT_SECONDS (the worker is down)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        # Ready to run now: neither started nor scheduled for later.
+        waiting = DBTaskResult.objects.ready().aggregate(
+            count=Count("pk"), oldest=Min("enqueued_at")
+        )
+    except DatabaseError:
+        return JsonResponse({"database": "unreachable"}, status=503)
+    waited = 0
+    if waiting["oldest"] is not None:
+        waited = max(0, int((timezone.now() - waiting["oldest"]).total_seconds()))
+    late = waited > settings.HEALTH_QUEUE_MAX_WAIT_SECONDS
+    return JsonResponse(
+        {
+            "database": "ok",
+            "queue": {"waiting": waiting["count"], "oldest_waiting_seconds": waited},
+        },
+        status=503 if late else 200,
+    )

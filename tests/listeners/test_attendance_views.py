@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from courses.models import Session
 from listeners.models import Attendance, Mark
@@ -233,9 +234,9 @@ def test_a_click_marks_the_cell_in_place(browser, live_server, methodologist, in
     cell = page.locator(f"#cell-{first.pk}-{sessions[0].pk}")
     assert cell.inner_text().strip() == "not marked"
     cell.get_by_role("button").click()
-    page.wait_for_function(
-        f"document.querySelector('#cell-{first.pk}-{sessions[0].pk}').innerText.trim() "
-        "=== 'Present'"
+    # expect() rather than wait_for_function: the page's CSP forbids eval().
+    expect(page.locator(f"#cell-{first.pk}-{sessions[0].pk}")).to_have_text(
+        "Present", use_inner_text=True
     )
     assert page.evaluate("window.notReloaded") is True
     assert page.locator(f"#percent-{first.pk}").inner_text().strip() == "100%"

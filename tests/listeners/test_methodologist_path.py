@@ -9,6 +9,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from courses.models import Intake
@@ -151,15 +152,15 @@ def test_the_whole_path_of_an_intake(
     page.goto(url + f"/work/intakes/{intake.pk}/attendance/")
     page.evaluate("window.notReloaded = true")
     page.locator(f"#cell-{aliyeva.pk}-{sessions[0].pk} button").click()
-    page.wait_for_function(
-        f"document.querySelector('#cell-{aliyeva.pk}-{sessions[0].pk}').innerText.trim() "
-        "=== 'Present'"
+    # expect() rather than wait_for_function: the page's CSP forbids eval().
+    expect(page.locator(f"#cell-{aliyeva.pk}-{sessions[0].pk}")).to_have_text(
+        "Present", use_inner_text=True
     )
     page.locator(f"#cell-{kasymov.pk}-{sessions[0].pk} button").focus()
     page.keyboard.press("Enter")
-    page.wait_for_function(
-        f"document.querySelector('#cell-{kasymov.pk}-{sessions[0].pk}').innerText.trim() "
-        "=== 'Present'"
+    # expect() rather than wait_for_function: the page's CSP forbids eval().
+    expect(page.locator(f"#cell-{kasymov.pk}-{sessions[0].pk}")).to_have_text(
+        "Present", use_inner_text=True
     )
     assert page.evaluate("window.notReloaded") is True
     assert Attendance.objects.filter(session=sessions[0], mark=Mark.PRESENT).count() == 2
