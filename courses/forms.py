@@ -87,6 +87,22 @@ class IntakeFilterForm(forms.Form):
     )
 
 
+class IdListField(forms.ModelMultipleChoiceField):
+    """Django's multiple choice of objects, refusing an id too large for the database as an
+    unknown choice: Django checks the ids with an `__in` query, which raises on an integer
+    past 64 bits (a 500 instead of the error beside the field)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if str(pk).strip().lstrip("-").isdigit() and abs(int(pk)) >= 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class IntakeForm(forms.ModelForm):
     """An intake of one programme: the programme is chosen on creation (active ones only)
     and stays with the intake afterwards."""
@@ -115,6 +131,7 @@ class IntakeForm(forms.ModelForm):
             "end_date": DateInput(),
             "teachers": forms.SelectMultiple(attrs={"size": 6}),
         }
+        field_classes = {"teachers": IdListField}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
