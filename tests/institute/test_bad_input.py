@@ -73,6 +73,9 @@ def test_every_form_survives_bad_values(name, bad, scene, people):
     data = dict.fromkeys(FIELDS, BAD_VALUES[bad])
     response = client_for(people[who_posts(name)]).post(url, data)
     assert_handled(response, f"POST {name} with {bad}")
+    if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+        # The page again, in the language the person reads (English in these tests).
+        assert '<html lang="en"' in response.content.decode(), name
 
 
 @pytest.mark.parametrize("name", POSTED)
