@@ -332,3 +332,30 @@ def test_pages_break_no_rule_of_the_policy_in_a_browser(browser, live_server, ad
         page.goto(live_server.url + url)
         page.wait_for_load_state("networkidle")
     assert refused == []
+
+
+def test_gunicorn_reads_its_settings_from_the_environment(monkeypatch):
+    import runpy
+
+    config = ROOT / "institute" / "gunicorn.conf.py"
+    for name in ["GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_MAX_REQUESTS"]:
+        monkeypatch.delenv(name, raising=False)
+    default = runpy.run_path(str(config))
+    assert default["bind"] == "127.0.0.1:8000"
+    assert default["workers"] == 5  # 2 × 2 cores + 1
+    assert default["max_requests"] > 0 < default["max_requests_jitter"]
+    assert default["timeout"] == 60
+    assert "%(U)s" in default["access_log_format"]  # the path, without its query string
+    assert "%(r)s" not in default["access_log_format"]
+    monkeypatch.setenv("GUNICORN_BIND", "0.0.0.0:9000")
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    chosen = runpy.run_path(str(config))
+    assert (chosen["bind"], chosen["workers"]) == ("0.0.0.0:9000", 3)
+    check = subprocess.run(
+        [str(Path(sys.executable).parent / "gunicorn"), "--check-config", "-c", str(config)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.returncode == 0, check.stderr
