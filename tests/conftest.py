@@ -36,6 +36,17 @@ def make_bin() -> str:
             return f"{head}{digit}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: the sign-in lockout and the verification
+    throttle count failures there, and one test's failures must not lock out the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def region(db) -> Region:
     return Region.objects.create(
