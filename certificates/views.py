@@ -31,6 +31,7 @@ from certificates.models import Document, DocumentStatus, IssueJob, IssueJobStat
 from courses.models import Intake
 from institute.access import administrator_only, institute_staff, is_administrator
 from institute.models import AuditEntry
+from institute.responses import PDF, XLSX, file_response
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -46,19 +47,11 @@ DETAILS = {
     "original": gettext_lazy("original"),
     "reason": gettext_lazy("reason"),
 }
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Failed look-ups by number and surname from one address are counted, so that nobody can
 # try surnames against numbers (or numbers against a surname) at speed.
 VERIFY_MAX_FAILURES = 5
 VERIFY_WINDOW_SECONDS = 10 * 60
-
-
-def _file(data: bytes, filename: str, content_type: str, *, inline: bool) -> HttpResponse:
-    response = HttpResponse(data, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    return response
 
 
 def _documents() -> QuerySet[Document]:
@@ -153,7 +146,7 @@ def register_export(request: HttpRequest) -> HttpResponse:
     """The filtered register as .xlsx, with the columns an auditor asks for (SPEC §7)."""
     form = RegisterFilterForm(request.GET or None)
     data = exports.register_xlsx(documents=_filtered(form), language=get_language())
-    return _file(data, "documents.xlsx", XLSX, inline=False)
+    return file_response(data, "documents.xlsx", XLSX, inline=False)
 
 
 # --- one document -----------------------------------------------------------------------------
@@ -218,7 +211,7 @@ def document_archive_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     document = _document(pk)
     data = render_document_pdf(document, pdfa=True)
     services.document_printed(documents=[document], by=request.user)
-    return _file(data, f"{document.number}-PDFA.pdf", "application/pdf", inline=False)
+    return file_response(data, f"{document.number}-PDFA.pdf", PDF, inline=False)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -395,7 +388,7 @@ def intake_print(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(intake)
     data = render_documents_print_pdf(documents)
     services.document_printed(documents=documents, by=request.user)
-    return _file(data, f"{intake.code}-documents.pdf", "application/pdf", inline=True)
+    return file_response(data, f"{intake.code}-documents.pdf", PDF, inline=True)
 
 
 # --- the public verification page -----------------------------------------------------------

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, workspace_change, workspace_view
 from institute.models import District, Organisation, Region, Role, User
+from institute.responses import PDF, XLSX, file_response
 from listeners import exports, reports, rules, services
 from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
 from listeners.forms import (
@@ -361,16 +362,8 @@ def enrollment_reject(request: HttpRequest, intake_pk: int, pk: int) -> HttpResp
     )
 
 
-def _file(data: bytes, filename: str, content_type: str, *, inline: bool) -> HttpResponse:
-    """A generated file: PDFs open in the browser, spreadsheets are downloaded."""
-    response = HttpResponse(data, content_type=content_type)
-    disposition = "inline" if inline else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    return response
-
-
 def _pdf(data: bytes, filename: str) -> HttpResponse:
-    return _file(data, filename, "application/pdf", inline=True)
+    return file_response(data, filename, PDF, inline=True)
 
 
 @require_GET
@@ -761,7 +754,6 @@ def results_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- exports (.xlsx) -------------------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INTAKE_EXPORTS = {
     "list": exports.intake_list_xlsx,
     "attendance": exports.intake_attendance_xlsx,
@@ -770,7 +762,7 @@ INTAKE_EXPORTS = {
 
 
 def _xlsx(data: bytes, filename: str) -> HttpResponse:
-    return _file(data, filename, XLSX, inline=False)
+    return file_response(data, filename, XLSX, inline=False)
 
 
 @require_GET
