@@ -187,10 +187,11 @@ SESSION_COOKIE_HTTPONLY = True
 # Pages send the CSRF token in a header taken from the page (hx-headers in base.html), never
 # read from the cookie by JavaScript, so the cookie can be hidden from scripts.
 CSRF_COOKIE_HTTPONLY = True
-# Over HTTPS only, except on a laptop served by runserver over plain HTTP.
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-LANGUAGE_COOKIE_SECURE = not DEBUG
+# Over HTTPS only, except on a laptop served by runserver over plain HTTP. SECURE_COOKIES=false
+# is for a load test against gunicorn on 127.0.0.1 over plain HTTP (tests/load), never a server.
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
