@@ -12,7 +12,7 @@ export DEBUG := true
 endif
 endif
 
-.PHONY: run test install migrate demo worker bench messages lint clean
+.PHONY: run test install migrate demo worker bench load messages lint clean
 
 # `make bench` loads the demo data into its own database (a throwaway SQLite file unless
 # BENCH_DATABASE_URL names another) and prints timings; BENCH_LISTENERS scales it.
@@ -47,6 +47,17 @@ bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --listeners $(BENCH_LISTENERS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
+
+# `make load LOAD_DATABASE_URL=postgres://…` drives gunicorn with production settings on
+# 127.0.0.1 with locust (tests/load/run.py; README, Measured). The database must hold
+# `manage.py demo_data --listeners 100000`. Locust comes in the `load` extra, only here.
+LOAD_DATABASE_URL ?=
+LOAD_USERS ?= 32
+LOAD_TIME ?= 2m
+
+load: install
+	$(PY) -m pip install --quiet -e ".[load]"
+	$(PY) tests/load/run.py --database-url "$(LOAD_DATABASE_URL)" --users $(LOAD_USERS) --run-time $(LOAD_TIME)
 
 worker: install
 	$(PY) manage.py db_worker
