@@ -30,6 +30,7 @@ from certificates.forms import (
 from certificates.models import Document, DocumentStatus, IssueJob, IssueJobStatus
 from courses.models import Intake
 from institute.access import administrator_only, institute_staff, is_administrator
+from institute.auth import client_address
 from institute.models import AuditEntry
 from institute.responses import PDF, XLSX, file_response
 from listeners.models import Enrollment
@@ -425,7 +426,7 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _failures_key(request: HttpRequest) -> str:
-    return f"certificates:verify-failures:{request.META.get('REMOTE_ADDR', '')}"
+    return f"certificates:verify-failures:{client_address(request)}"
 
 
 def _recent_failures(request: HttpRequest) -> list[float]:

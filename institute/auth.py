@@ -107,7 +107,14 @@ def _lockout() -> int:
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address the request came from. X-Forwarded-For is not trusted: anyone can send it."""
+    """The address the request came from. Behind the institute's proxy
+    (settings.CLIENT_ADDRESS_FROM_FORWARDED_FOR) that is the last address in
+    X-Forwarded-For, the one the proxy itself appended; addresses before it were sent by the
+    client and may be forged. Without a proxy the header is ignored for the same reason."""
+    if getattr(settings, "CLIENT_ADDRESS_FROM_FORWARDED_FOR", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded[:64]
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 

@@ -6,4 +6,7 @@ from institute.access import can_change
 
 
 def workspace(request: HttpRequest) -> dict[str, bool]:
-    return {"can_change": can_change(request.user)}
+    # A request refused before the authentication middleware (an unknown Host header gets
+    # the 400 page) has no user: it may change nothing.
+    user = getattr(request, "user", None)
+    return {"can_change": user is not None and can_change(user)}

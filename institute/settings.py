@@ -99,6 +99,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A connection kept between requests (CONN_MAX_AGE > 0) is checked before it is reused, so
+# after the database restarts the next request opens a new one instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the background worker share the file.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
@@ -108,6 +111,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The cache holds the sign-in lockout and the verification throttle, so it must be one for
+# every gunicorn worker and survive a worker's restart: a table in the database (created by
+# institute's migration 0003), not each process's memory. Entries are few (one per address or
+# account that failed lately); the limit is high so that flooding it cannot evict counters.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "institute_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 10},
+    }
+}
 AUTH_USER_MODEL = "institute.User"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,7 +171,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 # `manage.py collectstatic` gathers the files here; WhiteNoise serves them from here.
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
@@ -208,6 +223,10 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 # the client sent), otherwise HTTPS is not recognised and every request is redirected.
 if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # The client's address is the last one in X-Forwarded-For, the one the proxy appended
+    # (nginx: proxy_add_x_forwarded_for); the sign-in lockout and the verification throttle
+    # count by it. Without a proxy the header is ignored: anyone can send it.
+    CLIENT_ADDRESS_FROM_FORWARDED_FOR = True
     USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -30,5 +30,9 @@ urlpatterns = [
     path("documents/", include("certificates.urls")),
     path("me/", include("listeners.portal_urls")),
 ]
+# Errors: pages of our own in the reader's language (templates/400.html, 403.html, 404.html,
+# 403_csrf.html); an unhandled error gives 500.html, or 503.html when the database is away.
+handler500 = "institute.views.server_error"
+
 # Uploaded and generated files (scans, documents, imports, exports) are never served from
 # MEDIA_URL, not even on a laptop: each is served by a view that checks who is asking.

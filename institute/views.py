@@ -1,10 +1,14 @@
 """The few pages of the institute package itself."""
 
+import logging
+import sys
+
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -50,3 +54,20 @@ def health(request: HttpRequest) -> JsonResponse:
         },
         status=503 if late else 200,
     )
+
+
+logger = logging.getLogger(__name__)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The page for an unhandled error, in the reader's language and without touching the
+    database. When the error is the database itself not answering (restarted, network cut),
+    the page says so and answers 503 with Retry-After: the next request opens a new
+    connection, so the app recovers by itself once the database is back."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        logger.error("database unavailable: %s", type(error).__name__)
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = "60"
+        return response
+    return HttpResponse(loader.get_template("500.html").render(), status=500)

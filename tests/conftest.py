@@ -36,14 +36,26 @@ def make_bin() -> str:
             return f"{head}{digit}"
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
 @pytest.fixture(autouse=True)
-def fresh_cache() -> Iterator[None]:
-    """Each test starts with an empty cache: the sign-in lockout and the verification
-    throttle count failures there, and one test's failures must not lock out the next."""
+def fresh_cache(request: pytest.FixtureRequest) -> None:
+    """Each test that uses the database starts with an empty cache: the sign-in lockout and
+    the verification throttle count failures there (a table, settings.CACHES), and one
+    test's failures must not lock out the next. A test in a transaction rolls its entries
+    back anyway; one that commits (browser tests, subprocesses) would leave them."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if marker is None and not DATABASE_FIXTURES & names:
+        return
+    committing = (marker is not None and marker.kwargs.get("transaction")) or (
+        names & (DATABASE_FIXTURES - {"db"})
+    )
+    # The database fixture the test asked for, set up before the test's own fixtures run.
+    request.getfixturevalue("transactional_db" if committing else "db")
     from django.core.cache import cache
 
-    cache.clear()
-    yield
     cache.clear()
 
 

@@ -4,7 +4,6 @@ failed look-ups from one address are throttled."""
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 
 from certificates.models import DocumentStatus
@@ -12,13 +11,6 @@ from tests.certificates.test_views import completed, make_document
 
 pytestmark = pytest.mark.django_db
 LOOKUP = reverse("certificates:verify_lookup")
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -78,6 +78,8 @@ out["static_storage"] = settings.STORAGES["staticfiles"]["BACKEND"]
 with override_settings(
     STORAGES={**settings.STORAGES, "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
+    # No database here (the probe's is empty): sessions in a cache of the process's own.
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     SESSION_ENGINE="django.contrib.sessions.backends.cache",
 ):
     plain = Client().get("/accounts/login/", HTTP_HOST="example.org")
