@@ -64,6 +64,13 @@ def who_posts(name: str) -> str:
 
 def assert_handled(response, what: str) -> None:
     assert response.status_code < 500, f"{what}: {response.status_code}"
+    if response.status_code in (400, 403, 404) and response["Content-Type"].startswith(
+        "text/html"
+    ):
+        # A page of ours that says what is wrong, in the reader's language (English here),
+        # not Django's bare English one.
+        page = response.content.decode()
+        assert '<html lang="en"' in page, f"{what}: {response.status_code} {page[:200]}"
 
 
 @pytest.mark.parametrize("bad", sorted(BAD_VALUES))
@@ -121,7 +128,9 @@ def test_unknown_ids_answer_404(name, scene, people):
         # public:applied sends anyone without this browser's application to the intake.
         allowed = {302} if name == "public:applied" else {404, 405}
         assert answers <= allowed, f"{url}: {answers} (real: {real})"
-        assert client.get(url.replace("999999", "abc")).status_code == 404
+        unknown = client.get(url.replace("999999", "abc"))
+        assert unknown.status_code == 404
+        assert_handled(unknown, url)
 
 
 def _kwargs(name: str, scene: dict) -> list:
