@@ -144,6 +144,8 @@ class IssueJob(BackgroundJob):
     )
     issued = models.PositiveIntegerField(_("issued"), default=0)
 
+    UNFINISHED = (IssueJobStatus.QUEUED, IssueJobStatus.RUNNING)
+
     class Meta(BackgroundJob.Meta):
         verbose_name = _("issuing job")
         verbose_name_plural = _("issuing jobs")

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from certificates.models import Document, DocumentSeries, DocumentStatus, IssueJob, IssueJobStatus
 from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_number
 from courses.models import Intake
-from institute.models import AuditEntry, Institute, User
+from institute.models import AuditEntry, Institute, User, job_stale_before
 from institute.rules import RuleViolation
 from institute.services import log_action
 from listeners.models import Enrollment
@@ -363,10 +363,6 @@ def document_printed(*, documents: Iterable[Document], by: User | None) -> None:
     )
 
 
-# 300 documents take about 15 s; no intake comes near this.
-ISSUE_JOB_STALE_AFTER = datetime.timedelta(minutes=15)
-
-
 @transaction.atomic
 def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
     """Start issuing the intake's missing documents in the background; the job reports its
@@ -379,19 +375,18 @@ def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
     from listeners.tasks import enqueue_on_commit
 
     Intake.objects.select_for_update().filter(pk=intake.pk).first()
-    unfinished = IssueJob.objects.filter(
-        intake=intake, status__in=[IssueJobStatus.QUEUED, IssueJobStatus.RUNNING]
-    )
-    # A job unfinished for longer than any intake takes was left by a worker that died
-    # (killed, machine restarted): it is closed as failed, and a new job issues what it
-    # did not, since every document is issued in its own transaction.
-    stale_before = timezone.now() - ISSUE_JOB_STALE_AFTER
-    unfinished.filter(created_at__lt=stale_before).update(
+    unfinished = IssueJob.objects.filter(intake=intake, status__in=IssueJob.UNFINISHED)
+    # A job silent for longer than any document takes was left by a worker that died
+    # (killed, machine restarted): it is closed as failed, and a new job issues what it did
+    # not, since every document is issued in its own transaction. Should the old task still
+    # run later, it finds its job closed and does nothing (documents_issue_job).
+    stale_before = job_stale_before()
+    unfinished.filter(heartbeat_at__lt=stale_before).update(
         status=IssueJobStatus.FAILED,
         error=_("The worker stopped before the job finished; start it again."),
         finished_at=timezone.now(),
     )
-    running = unfinished.filter(created_at__gte=stale_before).first()
+    running = unfinished.filter(heartbeat_at__gte=stale_before).first()
     if running is not None:
         return running
     job = IssueJob.objects.create(intake=intake, created_by=by)

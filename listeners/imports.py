@@ -3,7 +3,8 @@
 Nothing here saves anything: `rows_read` turns a file into rows, `rows_check` marks every row
 that cannot be imported and why (bad IIN, unknown organisation, duplicate in the file,
 already enrolled), in a constant number of queries whatever the number of rows.
-listeners.services.import_apply saves a checked list, all or nothing.
+`rows_apply` saves a checked list, all or nothing; `import_job_run` starts the import of a
+confirmed list, or runs again the stage of a job that a dead worker left unfinished.
 """
 
 import csv
@@ -12,14 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Intake
-from institute.models import Organisation, User
+from institute.models import Organisation, User, job_stale_before
 from institute.rules import RuleViolation
 from listeners import rules
-from listeners.models import Enrollment, EnrollmentTransition, ImportJob, Listener
+from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
 
 # Header names accepted for each column, compared without case and surrounding spaces.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -265,3 +267,29 @@ def rows_apply(*, job: ImportJob, by: User | None) -> int:
             batch_size=1000,
         )
     return len(enrollments)
+
+
+def import_job_run(*, job: ImportJob) -> bool:
+    """Start the next stage of an import a methodologist asks for, and say whether one was
+    started: a checked list is imported; a check or an import that a dead worker left
+    unfinished (`ImportJob.stalled`) is run again. Nothing is lost by running them again:
+    a check saves nothing, and an import that did not finish saved nothing.
+
+    Each is claimed with a conditional UPDATE, so a second click (or a second tab) starts
+    nothing; the task starts once the claim is committed and makes sure itself that a late
+    run of an older task cannot import twice (listeners.tasks)."""
+    from listeners.tasks import enqueue_on_commit, import_apply, import_check
+
+    jobs = ImportJob.objects.filter(pk=job.pk)
+    stale = Q(heartbeat_at__lt=job_stale_before())
+    now = timezone.now()
+    with transaction.atomic():
+        if jobs.filter(
+            Q(status=ImportStatus.CHECKED) | Q(stale, status=ImportStatus.IMPORTING)
+        ).update(status=ImportStatus.IMPORTING, heartbeat_at=now):
+            enqueue_on_commit(import_apply, job.pk)
+        elif jobs.filter(stale, status=ImportStatus.CHECKING).update(heartbeat_at=now, processed=0):
+            enqueue_on_commit(import_check, job.pk)
+        else:
+            return False
+    return True

@@ -682,6 +682,8 @@ class ImportJob(BackgroundJob):
     rows = models.JSONField(_("rows"), default=list, blank=True)
     imported = models.PositiveIntegerField(_("imported"), default=0)
 
+    UNFINISHED = (ImportStatus.CHECKING, ImportStatus.IMPORTING)
+
     class Meta(BackgroundJob.Meta):
         verbose_name = _("list import")
         verbose_name_plural = _("list imports")

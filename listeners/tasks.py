@@ -22,41 +22,61 @@ logger = logging.getLogger(__name__)
 
 @task()
 def import_check(job_id: int) -> None:
-    """Read the uploaded file and mark every bad row; the page shows the progress."""
+    """Read the uploaded file and mark every bad row; the page shows the progress.
+
+    Every write is made only while the job is still being checked: a check that runs late
+    (enqueued before the worker died, run again by hand, and now run once more by the
+    restarted worker) finds the job checked or imported already and changes nothing."""
+    checking = ImportJob.objects.filter(pk=job_id, status=ImportStatus.CHECKING)
+    if not checking.update(heartbeat_at=timezone.now()):
+        return
     job = ImportJob.objects.select_related("intake").get(pk=job_id)
     try:
         with job.file.open("rb") as handle:
             rows = rows_read(handle.read(), job.filename)
     except ImportFileError as error:
-        job.status, job.error, job.finished_at = ImportStatus.INVALID, str(error), timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+        checking.update(status=ImportStatus.INVALID, error=str(error), finished_at=timezone.now())
         return
-    job.total = len(rows)
-    job.save(update_fields=["total"])
+    checking.update(total=len(rows), processed=0, heartbeat_at=timezone.now())
 
     def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job_id).update(processed=done)
+        checking.update(processed=done, heartbeat_at=timezone.now())
 
     rows = rows_check(intake=job.intake, rows=rows, progress=progress)
-    job.rows = [row.as_dict() for row in rows]
-    job.processed = len(rows)
-    job.status = ImportStatus.INVALID if any(r.errors for r in rows) else ImportStatus.CHECKED
-    job.save(update_fields=["rows", "processed", "status"])
+    checking.update(
+        rows=[row.as_dict() for row in rows],
+        processed=len(rows),
+        status=ImportStatus.INVALID if any(r.errors for r in rows) else ImportStatus.CHECKED,
+        heartbeat_at=timezone.now(),
+    )
 
 
 @task()
 def import_apply(job_id: int) -> None:
-    """Import a checked list, all or nothing."""
-    job = ImportJob.objects.select_related("intake", "created_by").get(pk=job_id)
-    try:
-        count = rows_apply(job=job, by=job.created_by)
-    except RuleViolation as error:
-        job.status, job.error = ImportStatus.FAILED, " ".join(error.messages)
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        return
-    job.status, job.imported, job.finished_at = ImportStatus.IMPORTED, count, timezone.now()
-    job.save(update_fields=["status", "imported", "finished_at"])
+    """Import a confirmed list, all or nothing, and only once.
+
+    The job row is locked, and must still be importing, in the transaction that saves the
+    list and marks it imported: a worker killed half way leaves nothing and the job still
+    importing (to be started again once it has gone silent, see ImportJob.stalled), and a
+    second run of the task (a late one, or one started again by hand) waits for the lock,
+    then finds the job imported and does nothing."""
+    importing = ImportJob.objects.filter(pk=job_id, status=ImportStatus.IMPORTING)
+    importing.update(heartbeat_at=timezone.now())
+    with transaction.atomic():
+        job = (
+            importing.select_for_update(of=("self",)).select_related("intake", "created_by").first()
+        )
+        if job is None:
+            return
+        try:
+            count = rows_apply(job=job, by=job.created_by)
+        except RuleViolation as error:
+            job.status, job.error = ImportStatus.FAILED, " ".join(error.messages)
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+            return
+        job.status, job.imported, job.finished_at = ImportStatus.IMPORTED, count, timezone.now()
+        job.save(update_fields=["status", "imported", "finished_at"])
 
 
 def _accounting(job: ExportJob, progress) -> tuple[bytes, str]:
@@ -93,14 +113,16 @@ EXPORT_BUILDERS = {ExportKind.ACCOUNTING: _accounting, ExportKind.COMPLIANCE: _c
 def export_build(job_id: int) -> None:
     """Write an export's file; the page polls the job for its progress."""
     claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING
+        status=ExportStatus.RUNNING, heartbeat_at=timezone.now()
     )
     if not claimed:
         return  # already built, or being built by another worker
     job = ExportJob.objects.get(pk=job_id)
 
     def progress(done: int, total: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(processed=done, total=total)
+        ExportJob.objects.filter(pk=job_id).update(
+            processed=done, total=total, heartbeat_at=timezone.now()
+        )
 
     try:
         data, filename = EXPORT_BUILDERS[job.kind](job, progress)

@@ -35,6 +35,7 @@ from listeners.forms import (
     PeriodForm,
     ResultsDateForm,
 )
+from listeners.imports import import_job_run
 from listeners.models import (
     Appeal,
     AppealStatus,
@@ -44,7 +45,6 @@ from listeners.models import (
     ExportKind,
     ExportStatus,
     ImportJob,
-    ImportStatus,
     Listener,
     Mark,
     Order,
@@ -53,7 +53,7 @@ from listeners.online import admitted_invite
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
-from listeners.tasks import enqueue_on_commit, export_build, import_apply, import_check
+from listeners.tasks import enqueue_on_commit, export_build, import_check
 
 DASHBOARD_ROWS = 8
 
@@ -443,7 +443,7 @@ def import_detail(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     context = {
         "intake": intake,
         "job": job,
-        "busy": job.status in (ImportStatus.CHECKING, ImportStatus.IMPORTING),
+        "busy": job.status in ImportJob.UNFINISHED and not job.stalled,
         "bad_rows": job.bad_rows,
         "preview": job.rows[:PREVIEW_ROWS],
         "found": sum(1 for row in job.rows if row.get("listener_id")),
@@ -459,17 +459,11 @@ def import_detail(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
 @require_POST
 @workspace_change
 def import_confirm(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
-    """Import a checked list. Claiming the job with a conditional UPDATE makes a second click
-    (or a second tab) do nothing."""
+    """Import a checked list, or run again a check or an import that stopped when the worker
+    died. A second click (or a second tab) starts nothing."""
     intake = _intake(pk)
     job = _import_job(intake, job_pk)
-    with transaction.atomic():
-        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
-            status=ImportStatus.IMPORTING
-        )
-        if claimed:
-            enqueue_on_commit(import_apply, job.pk)
-    if not claimed:
+    if not import_job_run(job=job):
         messages.warning(request, _("This list is not waiting to be imported."))
     return redirect("listeners:import_detail", pk=intake.pk, job_pk=job.pk)
 

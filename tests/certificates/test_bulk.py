@@ -157,9 +157,10 @@ def test_a_second_start_while_a_job_waits_returns_that_job(
 def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
     class_of_five, administrator, settings, english, django_capture_on_commit_callbacks
 ):
-    """A worker killed mid-job leaves it "running"; past ISSUE_JOB_STALE_AFTER it is closed
-    as failed and a new start issues what is missing, each listener's document once."""
-    from certificates.services import ISSUE_JOB_STALE_AFTER
+    """A worker killed mid-job leaves it "running"; silent for longer than
+    BACKGROUND_JOB_STALE_AFTER it is closed as failed and a new start issues what is missing,
+    each listener's document once."""
+    from institute.models import BACKGROUND_JOB_STALE_AFTER
 
     settings.TASKS = IMMEDIATE
     first = document_issue(
@@ -169,7 +170,7 @@ def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
         intake=class_of_five, created_by=administrator, status=IssueJobStatus.RUNNING, total=3
     )
     IssueJob.objects.filter(pk=dead.pk).update(
-        created_at=timezone.now() - ISSUE_JOB_STALE_AFTER - datetime.timedelta(minutes=1)
+        heartbeat_at=timezone.now() - BACKGROUND_JOB_STALE_AFTER - datetime.timedelta(minutes=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         job = issue_job_start(intake=class_of_five, by=administrator)
@@ -182,3 +183,51 @@ def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
     )
     assert sorted(per_enrollment) == sorted(set(per_enrollment)) and len(per_enrollment) == 3
     assert Document.objects.get(enrollment=first.enrollment) == first
+
+
+def test_a_late_run_of_a_job_closed_as_abandoned_issues_nothing(
+    class_of_five, administrator, settings, django_capture_on_commit_callbacks
+):
+    """The task of a job closed as abandoned may still run once the worker restarts (it was
+    queued, never picked up): it finds its job closed and leaves it, and the documents, to the
+    job that replaced it."""
+    from certificates.tasks import documents_issue_job
+
+    settings.TASKS = IMMEDIATE
+    settings.BACKGROUND_JOB_STALE_AFTER = datetime.timedelta(0)
+    with django_capture_on_commit_callbacks(execute=False):
+        dead = issue_job_start(intake=class_of_five, by=administrator)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = issue_job_start(intake=class_of_five, by=administrator)
+    documents_issue_job.call(dead.pk)
+    dead.refresh_from_db()
+    job.refresh_from_db()
+    assert (dead.status, dead.processed, dead.issued) == (IssueJobStatus.FAILED, 0, 0)
+    assert (job.status, job.issued) == (IssueJobStatus.DONE, 3)
+    assert Document.objects.count() == 3
+
+
+def test_a_run_whose_job_is_closed_meanwhile_stops_at_the_next_document(
+    class_of_five, administrator, settings, monkeypatch
+):
+    """A worker thought dead but only stalled (a machine paused for longer than the limit)
+    stops as soon as it sees that its job was closed and replaced."""
+    from certificates import services, tasks
+
+    real = services.document_issue
+
+    def closes_the_job_after_the_first(**kwargs):
+        document = real(**kwargs)
+        IssueJob.objects.update(status=IssueJobStatus.FAILED, error="The worker stopped")
+        return document
+
+    monkeypatch.setattr(services, "document_issue", closes_the_job_after_the_first)
+    job = IssueJob.objects.create(intake=class_of_five, created_by=administrator)
+    tasks.documents_issue_job.call(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.error, job.processed) == (
+        IssueJobStatus.FAILED,
+        "The worker stopped",
+        0,
+    )
+    assert Document.objects.count() == 1

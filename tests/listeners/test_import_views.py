@@ -1,10 +1,14 @@
 """The import pages: upload, background check with progress, confirm once, all or nothing."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
+from institute.models import BACKGROUND_JOB_STALE_AFTER
 from listeners.models import Enrollment, ImportJob, ImportStatus
 from tests.conftest import make_iin, make_intake
 from tests.listeners.test_imports import xlsx
@@ -157,3 +161,62 @@ def test_confirm_refuses_get(signed_in, intake, methodologist):
     assert signed_in.get(url).status_code == 405
     job.refresh_from_db()
     assert job.status == ImportStatus.CHECKED
+
+
+def _silent(job: ImportJob, status: str) -> None:
+    """The job left in `status` by a worker that died: nothing heard of it for too long."""
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        heartbeat_at=timezone.now() - BACKGROUND_JOB_STALE_AFTER - datetime.timedelta(seconds=1),
+    )
+
+
+def test_a_check_left_by_a_dead_worker_is_shown_stopped_and_can_be_run_again(
+    signed_in, intake, organisation, methodologist, worker, django_capture_on_commit_callbacks
+):
+    data = xlsx([[make_iin(), "Әлиев", "Нұрлан", "", organisation.bin, "", ""]])
+    with django_capture_on_commit_callbacks(execute=False):  # the worker never picks it up
+        _upload(signed_in, intake, data)
+    job = ImportJob.objects.get()
+    detail = reverse("listeners:import_detail", args=[intake.pk, job.pk])
+    assert 'hx-trigger="every 1s"' in signed_in.get(detail).content.decode()  # still checking
+
+    _silent(job, ImportStatus.CHECKING)
+    page = signed_in.get(detail).content.decode()
+    assert "The check stopped" in page and "Check again" in page
+    assert 'hx-trigger="every 1s"' not in page  # no use polling a dead worker
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(reverse("listeners:import_confirm", args=[intake.pk, job.pk]))
+    job.refresh_from_db()
+    assert (job.status, job.total, job.processed) == (ImportStatus.CHECKED, 1, 1)
+    assert not job.stalled and not Enrollment.objects.filter(intake=intake).exists()
+
+
+def test_an_import_left_by_a_dead_worker_is_imported_once_when_started_again(
+    signed_in, intake, organisation, methodologist, worker, django_capture_on_commit_callbacks
+):
+    data = xlsx([[make_iin(), "Әлиев", "Нұрлан", "", organisation.bin, "", ""]])
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(signed_in, intake, data)
+    job = ImportJob.objects.get()
+    confirm = reverse("listeners:import_confirm", args=[intake.pk, job.pk])
+    with django_capture_on_commit_callbacks(execute=False):  # the worker dies with it
+        signed_in.post(confirm)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTING and not job.stalled
+    with django_capture_on_commit_callbacks(execute=True):
+        early = signed_in.post(confirm, follow=True)  # still within the time it may take
+    assert "not waiting to be imported" in early.content.decode()
+
+    _silent(job, ImportStatus.IMPORTING)
+    page = signed_in.get(reverse("listeners:import_detail", args=[intake.pk, job.pk]))
+    assert "The import stopped" in page.content.decode()
+    assert "Nothing has been imported" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        signed_in.post(confirm)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = signed_in.post(confirm, follow=True)
+    assert "not waiting to be imported" in second.content.decode()
+    job.refresh_from_db()
+    assert (job.status, job.imported) == (ImportStatus.IMPORTED, 1)
+    assert Enrollment.objects.filter(intake=intake).count() == 1

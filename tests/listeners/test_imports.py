@@ -117,6 +117,14 @@ def _job(intake, methodologist, data: bytes, name: str = "list.xlsx") -> ImportJ
     return job
 
 
+def _apply(job: ImportJob) -> None:
+    """What confirming does: the job is claimed for importing, then the task runs."""
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.CHECKED).update(
+        status=ImportStatus.IMPORTING
+    )
+    import_apply.call(job.pk)
+
+
 def test_one_bad_row_in_the_middle_saves_nothing(
     english, intake, organisation, methodologist, settings, tmp_path
 ):
@@ -155,7 +163,7 @@ def test_a_clean_list_is_imported_with_history(
     job.refresh_from_db()
     assert (job.status, job.total, job.processed, job.percent) == (ImportStatus.CHECKED, 2, 2, 100)
     listeners_before = Listener.objects.count()
-    import_apply.call(job.pk)
+    _apply(job)
     job.refresh_from_db()
     assert (job.status, job.imported) == (ImportStatus.IMPORTED, 2)
     assert Listener.objects.count() == listeners_before + 1  # the existing one is not duplicated
@@ -191,7 +199,7 @@ def test_a_list_that_went_stale_after_checking_imports_nothing(
     import_check.call(job.pk)
     make_enrollment(make_listener(organisation, iin=late), intake)  # enrolled meanwhile
     before = Enrollment.objects.count()
-    import_apply.call(job.pk)
+    _apply(job)
     job.refresh_from_db()
     assert job.status == ImportStatus.FAILED
     assert "row 2" in job.error
@@ -205,3 +213,25 @@ def test_an_iin_starting_with_zero_typed_as_a_number_keeps_its_zero(organisation
     assert iin.startswith("0")
     [row] = rows_read(xlsx([[int(iin), "Әлиев", "Нұрлан", "", organisation.bin, "", ""]]), "a.xlsx")
     assert row.values["iin"] == iin
+
+
+def test_a_late_run_of_an_old_task_changes_nothing(
+    intake, organisation, methodologist, people, settings, tmp_path
+):
+    """A task enqueued before the worker died runs once it restarts, after the job was
+    started again and finished: neither the check nor the import may run a second time."""
+    settings.MEDIA_ROOT = tmp_path
+    job = _job(
+        intake, methodologist, xlsx([[people["new"][0], "Әлиев", "Нұрлан", "", organisation.bin]])
+    )
+    import_check.call(job.pk)
+    _apply(job)
+    job.refresh_from_db()
+    assert (job.status, job.imported) == (ImportStatus.IMPORTED, 1)
+
+    import_check.call(job.pk)
+    import_apply.call(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.imported, job.error, len(job.rows)) == (ImportStatus.IMPORTED, 1, "", 1)
+    assert Enrollment.objects.filter(intake=intake, listener__iin=people["new"][0]).count() == 1
