@@ -7,13 +7,17 @@ entry in the audit trail.
 """
 
 import datetime
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -141,9 +145,46 @@ def _issued_at(on: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(on, now.time()))
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+# The PDFs written by the issuing transactions under way in this thread (innermost last).
+_pdfs_written: ContextVar[tuple[list[FieldFile], ...]] = ContextVar("pdfs_written", default=())
+
+
+def _issuing(service: Callable[P, R]) -> Callable[P, R]:
+    """`transaction.atomic`, and the PDFs written inside are deleted again if it rolls back.
+
+    A PDF is written before the row that names it is saved, so a rolled back issue would
+    leave its file behind, named by no document (and the next document, given the returned
+    number, would be stored under another name). Nested uses hand their files to the
+    enclosing one when they succeed. Not covered: a rollback of a caller's own transaction
+    around the service, a failing COMMIT, and a process killed mid-transaction (its file
+    stays, named by no document)."""
+
+    @functools.wraps(service)
+    def issuing(*args: P.args, **kwargs: P.kwargs) -> R:
+        written: list[FieldFile] = []
+        token = _pdfs_written.set((*_pdfs_written.get(), written))
+        try:
+            with transaction.atomic():
+                try:
+                    result = service(*args, **kwargs)
+                except BaseException:  # the transaction rolls back as this leaves it
+                    for pdf in written:
+                        pdf.storage.delete(pdf.name)
+                    raise
+        finally:
+            _pdfs_written.reset(token)
+        if _pdfs_written.get():
+            _pdfs_written.get()[-1].extend(written)
+        return result
+
+    return issuing
+
+
 def _document_save(document: Document, *, by: User | None) -> Document:
     """Render the document's PDF, store it with its SHA-256, save the document and log it.
-    Runs in the issuing transaction, after the number is allocated."""
+    Runs in the issuing transaction (`_issuing`), after the number is allocated."""
     from certificates.documents import render_document_pdf
 
     data = render_document_pdf(document)
@@ -153,6 +194,8 @@ def _document_save(document: Document, *, by: User | None) -> Document:
         ContentFile(data),
         save=False,
     )
+    if _pdfs_written.get():
+        _pdfs_written.get()[-1].append(document.pdf)
     document.save()
     log_action(obj=document, action="document.issued", by=by, number=document.number)
     _log_on_commit("document issued: %s by user %s", document.number, _user_id(by))
@@ -198,7 +241,7 @@ def _issue_from_current_data(
     )
 
 
-@transaction.atomic
+@_issuing
 def document_issue(
     *, enrollment: Enrollment, by: User | None, on: datetime.date | None = None
 ) -> Document:
@@ -250,7 +293,7 @@ def documents_issue_missing(
     return issued
 
 
-@transaction.atomic
+@_issuing
 def document_duplicate(*, document: Document, by: User | None) -> Document:
     """Issue a duplicate of a lost or damaged document (SPEC §7).
 
@@ -318,7 +361,7 @@ def _revoke(document: Document, *, by: User | None, reason: str) -> None:
     _log_on_commit("document revoked: %s by user %s", document.number, _user_id(by))
 
 
-@transaction.atomic
+@_issuing
 def document_revoke(
     *, document: Document, by: User | None, reason: str, reissue: bool = False
 ) -> Document | None:

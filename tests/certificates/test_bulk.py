@@ -2,8 +2,10 @@
 the completed enrollments without a valid document, each document whole, progress shown."""
 
 import datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -231,3 +233,28 @@ def test_a_run_whose_job_is_closed_meanwhile_stops_at_the_next_document(
         0,
     )
     assert Document.objects.count() == 1
+
+
+def test_a_rolled_back_issue_leaves_no_pdf_behind(class_of_five, administrator, monkeypatch):
+    """The PDF is written before the document's row; when the transaction rolls back after
+    that, the file goes too, and the number's next holder is stored under its plain name."""
+    from certificates import services
+
+    enrollment = class_of_five.enrollments.filter(state=EnrollmentState.COMPLETED).first()
+    media = Path(settings.MEDIA_ROOT)
+
+    def audit_log_down(**kwargs):
+        raise OSError("the audit log is unavailable")
+
+    monkeypatch.setattr(services, "log_action", audit_log_down)
+    with pytest.raises(OSError):
+        document_issue(enrollment=enrollment, by=administrator)
+    assert not Document.objects.exists()
+    assert not list(media.rglob("*.pdf"))
+
+    monkeypatch.undo()
+    document = document_issue(enrollment=enrollment, by=administrator)
+    assert document.serial == 1
+    assert [path.name for path in media.rglob("*.pdf")] == [
+        f"{document.kind}-{document.year}-00001.pdf"
+    ]
