@@ -6,6 +6,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -30,7 +31,19 @@ def import_check(job_id: int) -> None:
     checking = ImportJob.objects.filter(pk=job_id, status=ImportStatus.CHECKING)
     if not checking.update(heartbeat_at=timezone.now()):
         return
-    job = ImportJob.objects.select_related("intake").get(pk=job_id)
+    try:
+        _check(ImportJob.objects.select_related("intake").get(pk=job_id), checking)
+    except Exception:
+        # Logged with the task's result; the page stops waiting and says what to do.
+        checking.update(
+            status=ImportStatus.INVALID,
+            error=str(_("The list could not be checked because of an unexpected error.")),
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _check(job: ImportJob, checking: QuerySet[ImportJob]) -> None:
     try:
         with job.file.open("rb") as handle:
             rows = rows_read(handle.read(), job.filename)
@@ -62,6 +75,19 @@ def import_apply(job_id: int) -> None:
     then finds the job imported and does nothing."""
     importing = ImportJob.objects.filter(pk=job_id, status=ImportStatus.IMPORTING)
     importing.update(heartbeat_at=timezone.now())
+    try:
+        _apply(importing)
+    except Exception:
+        # Nothing was saved; logged with the task's result, and the page says so at once.
+        importing.update(
+            status=ImportStatus.FAILED,
+            error=str(_("The import stopped on an unexpected error: nothing was imported.")),
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _apply(importing: QuerySet[ImportJob]) -> None:
     with transaction.atomic():
         job = (
             importing.select_for_update(of=("self",)).select_related("intake", "created_by").first()

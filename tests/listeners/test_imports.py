@@ -235,3 +235,42 @@ def test_a_late_run_of_an_old_task_changes_nothing(
     job.refresh_from_db()
     assert (job.status, job.imported, job.error, len(job.rows)) == (ImportStatus.IMPORTED, 1, "", 1)
     assert Enrollment.objects.filter(intake=intake, listener__iin=people["new"][0]).count() == 1
+
+
+def test_an_unexpected_error_ends_the_job_at_once_and_saves_nothing(
+    english, intake, organisation, methodologist, people, settings, tmp_path, monkeypatch
+):
+    """A bug or a lost database connection need not leave the page waiting for the stale
+    limit: the job ends, says so, and the error stays in the task's result."""
+    from listeners import imports, tasks
+
+    settings.MEDIA_ROOT = tmp_path
+    job = _job(
+        intake, methodologist, xlsx([[people["new"][0], "Әлиев", "Нұрлан", "", organisation.bin]])
+    )
+    real_check = imports.rows_check
+
+    def broken(**kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(tasks, "rows_check", broken)
+    with pytest.raises(ValueError):
+        import_check.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.INVALID and "unexpected error" in job.error
+
+    monkeypatch.setattr(tasks, "rows_check", real_check)
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING, error="")
+    import_check.call(job.pk)
+
+    def half_then_broken(*, job, by):
+        make_enrollment(make_listener(organisation), intake)  # saved, then rolled back
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(tasks, "rows_apply", half_then_broken)
+    before = Enrollment.objects.count()
+    with pytest.raises(ValueError):
+        _apply(job)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and "nothing was imported" in job.error
+    assert Enrollment.objects.count() == before
