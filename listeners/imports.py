@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from courses.models import Intake
 from institute.models import Organisation, User, job_stale_before
 from institute.rules import RuleViolation
+from institute.services import log_action
 from listeners import rules
 from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
 
@@ -269,7 +270,7 @@ def rows_apply(*, job: ImportJob, by: User | None) -> int:
     return len(enrollments)
 
 
-def import_job_run(*, job: ImportJob) -> bool:
+def import_job_run(*, job: ImportJob, by: User | None) -> bool:
     """Start the next stage of an import a methodologist asks for, and say whether one was
     started: a checked list is imported; a check or an import that a dead worker left
     unfinished (`ImportJob.stalled`) is run again. Nothing is lost by running them again:
@@ -277,19 +278,24 @@ def import_job_run(*, job: ImportJob) -> bool:
 
     Each is claimed with a conditional UPDATE, so a second click (or a second tab) starts
     nothing; the task starts once the claim is committed and makes sure itself that a late
-    run of an older task cannot import twice (listeners.tasks)."""
+    run of an older task cannot import twice (listeners.tasks). Who asked is in the audit
+    trail."""
     from listeners.tasks import enqueue_on_commit, import_apply, import_check
 
     jobs = ImportJob.objects.filter(pk=job.pk)
     stale = Q(heartbeat_at__lt=job_stale_before())
     now = timezone.now()
     with transaction.atomic():
-        if jobs.filter(
-            Q(status=ImportStatus.CHECKED) | Q(stale, status=ImportStatus.IMPORTING)
-        ).update(status=ImportStatus.IMPORTING, heartbeat_at=now):
-            enqueue_on_commit(import_apply, job.pk)
+        if jobs.filter(status=ImportStatus.CHECKED).update(
+            status=ImportStatus.IMPORTING, heartbeat_at=now
+        ):
+            action, task = "import.confirmed", import_apply
+        elif jobs.filter(stale, status=ImportStatus.IMPORTING).update(heartbeat_at=now):
+            action, task = "import.restarted", import_apply
         elif jobs.filter(stale, status=ImportStatus.CHECKING).update(heartbeat_at=now, processed=0):
-            enqueue_on_commit(import_check, job.pk)
+            action, task = "import.check_restarted", import_check
         else:
             return False
+        log_action(obj=job, action=action, by=by, file=job.filename)
+        enqueue_on_commit(task, job.pk)
     return True

@@ -463,7 +463,7 @@ def import_confirm(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     died. A second click (or a second tab) starts nothing."""
     intake = _intake(pk)
     job = _import_job(intake, job_pk)
-    if not import_job_run(job=job):
+    if not import_job_run(job=job, by=request.user):
         messages.warning(request, _("This list is not waiting to be imported."))
     return redirect("listeners:import_detail", pk=intake.pk, job_pk=job.pk)
 

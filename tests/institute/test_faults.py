@@ -231,7 +231,7 @@ def test_a_worker_killed_while_importing_leaves_nothing_and_a_rerun_imports_ever
     assert job.status == ImportStatus.CHECKED, job.bad_rows[:3]
 
     first = worker()
-    assert import_job_run(job=job)
+    assert import_job_run(job=job, by=methodologist)
     wait_for(_inserting_listeners, "the import's first inserts", first)
     kill(first)
 
@@ -244,7 +244,7 @@ def test_a_worker_killed_while_importing_leaves_nothing_and_a_rerun_imports_ever
     finished = tasks_after_the_kill()
     stale_at_once(settings)
     assert job.stalled
-    assert import_job_run(job=job)  # "Import again"
+    assert import_job_run(job=job, by=methodologist)  # "Import again"
     # The killed run's task, had it still been queued, runs late: it must change nothing.
     import_apply.enqueue(job.pk)
     import_check.enqueue(job.pk)

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from institute.models import BACKGROUND_JOB_STALE_AFTER
+from institute.models import BACKGROUND_JOB_STALE_AFTER, AuditEntry
 from listeners.models import Enrollment, ImportJob, ImportStatus
 from tests.conftest import make_iin, make_intake
 from tests.listeners.test_imports import xlsx
@@ -189,6 +189,10 @@ def test_a_check_left_by_a_dead_worker_is_shown_stopped_and_can_be_run_again(
         signed_in.post(reverse("listeners:import_confirm", args=[intake.pk, job.pk]))
     job.refresh_from_db()
     assert (job.status, job.total, job.processed) == (ImportStatus.CHECKED, 1, 1)
+    assert (
+        AuditEntry.objects.get(object_id=job.pk, action__startswith="import.").action
+        == "import.check_restarted"
+    )
     assert not job.stalled and not Enrollment.objects.filter(intake=intake).exists()
 
 
@@ -220,3 +224,8 @@ def test_an_import_left_by_a_dead_worker_is_imported_once_when_started_again(
     job.refresh_from_db()
     assert (job.status, job.imported) == (ImportStatus.IMPORTED, 1)
     assert Enrollment.objects.filter(intake=intake).count() == 1
+    trail = AuditEntry.objects.filter(object_id=job.pk, action__startswith="import.").order_by("pk")
+    assert [(e.action, e.by) for e in trail] == [
+        ("import.confirmed", methodologist),
+        ("import.restarted", methodologist),
+    ]
