@@ -12,7 +12,7 @@ costs this server. Each person pauses between pages as someone reading does
 
 Every request is named after its page, so the figures group by page, not by URL. Sign-in is
 a page of its own ("sign-in (listener)"): it hashes the password on purpose (PBKDF2, about
-0.2 s of CPU), and each virtual user signs in once, while users are still being started. The
+0.25 s of CPU), and each virtual user signs in once, while users are still being started. The
 script reads the raw timings this file writes (LOAD_RESULTS) and counts the pages after the
 last user has started apart from those before.
 
@@ -37,7 +37,7 @@ from tests.load.loopback import require_loopback
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 DATA = json.loads(Path(os.environ.get("LOAD_DATA", ".run/load/data.json")).read_text())
-MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "200000"))
+MAX_REQUESTS = int(os.environ.get("LOAD_MAX_REQUESTS", "100000"))
 RESULTS = os.environ.get("LOAD_RESULTS", "")
 
 

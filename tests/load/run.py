@@ -174,6 +174,14 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _load_average() -> str:
+    """The machine's 1-minute load average: the figures mean little when other work ran."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -219,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     results.unlink(missing_ok=True)
 
     server = locust = None
+    load_before = _load_average()
     # SIGTERM (a CI's timeout, kill) ends the run like Ctrl-C: the finally below stops both.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
@@ -293,7 +302,10 @@ def main(argv: list[str] | None = None) -> int:
     rows, span = summarise(timings)
     print()
     print(table(rows))
-    print(f"steady part: {span:.0f} s; logs and locust's CSV in {OUT}")
+    print(
+        f"steady part: {span:.0f} s; {os.cpu_count()} cores, load average {load_before} before, "
+        f"{_load_average()} after; logs and locust's CSV in {OUT}"
+    )
     failed = sum(1 for t in timings if not t[3])
     if failed:
         print(f"{failed} requests failed (whole run); see {OUT / 'locust.log'}.")
