@@ -27,7 +27,7 @@ from certificates.forms import (
     VerifyForm,
     normalise_surname,
 )
-from certificates.models import Document, DocumentStatus, IssueJob, IssueJobStatus
+from certificates.models import Document, DocumentStatus, IssueJob
 from courses.models import Intake
 from institute.access import administrator_only, institute_staff, is_administrator
 from institute.auth import client_address
@@ -284,7 +284,10 @@ def _intake(pk: int) -> Intake:
 
 
 def _job_context(intake: Intake, job: IssueJob | None) -> dict:
-    busy = job is not None and job.status in (IssueJobStatus.QUEUED, IssueJobStatus.RUNNING)
+    """A job the worker is on is followed (the page polls it, the button waits); one the
+    worker abandoned (killed, machine restarted) is shown stopped, and the button starts a
+    new job that issues what is missing (issue_job_start closes the old one)."""
+    busy = job is not None and job.status in IssueJob.UNFINISHED and not job.stalled
     return {"intake": intake, "job": job, "busy": busy}
 
 

@@ -4,6 +4,7 @@ Defaults suit a laptop (SQLite file beside the project, console e-mail). With DE
 missing SECRET_KEY or ALLOWED_HOSTS stops start-up with a message that says what to set.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -240,6 +241,13 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
     "frame-ancestors 'none'"
+)
+
+# A background job (bulk issue, import, export) unfinished and silent for longer than this
+# was left by a worker that died: its page says so and lets it be started again. Each job
+# gives a sign of life at every step, and no step takes minutes.
+BACKGROUND_JOB_STALE_AFTER = datetime.timedelta(
+    seconds=env.int("BACKGROUND_JOB_STALE_SECONDS", default=15 * 60)
 )
 
 # /healthz answers 503 when the oldest task waiting for the worker has waited longer: the

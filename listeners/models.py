@@ -764,6 +764,8 @@ class ExportJob(BackgroundJob):
     file = models.FileField(_("file"), upload_to="exports/%Y/", blank=True)
     filename = models.CharField(_("file name"), max_length=200, blank=True)
 
+    UNFINISHED = (ExportStatus.QUEUED, ExportStatus.RUNNING)
+
     class Meta(BackgroundJob.Meta):
         verbose_name = _("export")
         verbose_name_plural = _("exports")
@@ -777,7 +779,8 @@ class ExportJob(BackgroundJob):
 
     @property
     def busy(self) -> bool:
-        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+        """The worker is on it (or about to be): the page polls. A stalled export is not."""
+        return self.status in self.UNFINISHED and not self.stalled
 
 
 class Feedback(models.Model):

@@ -258,3 +258,26 @@ def test_a_rolled_back_issue_leaves_no_pdf_behind(class_of_five, administrator, 
     assert [path.name for path in media.rglob("*.pdf")] == [
         f"{document.kind}-{document.year}-00001.pdf"
     ]
+
+
+def test_the_page_of_a_job_whose_worker_died_lets_the_administrator_start_again(
+    client, class_of_five, administrator, settings
+):
+    """While the worker is on a job the page polls it and the button waits; once the job
+    has been silent past the limit, the page says it stopped and the button works again."""
+    job = IssueJob.objects.create(
+        intake=class_of_five, created_by=administrator, status=IssueJobStatus.RUNNING, total=3
+    )
+    client.force_login(administrator)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("certificates:intake_documents", args=[class_of_five.pk])
+    page = client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' in page and " disabled>" in page
+    IssueJob.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now()
+        - settings.BACKGROUND_JOB_STALE_AFTER
+        - datetime.timedelta(minutes=1)
+    )
+    page = client.get(url).content.decode()
+    assert 'hx-trigger="every 1s"' not in page and " disabled>" not in page
+    assert "The worker stopped before the job finished; start it again." in page

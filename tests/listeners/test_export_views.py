@@ -132,3 +132,24 @@ def test_a_failing_export_says_so_and_stops(methodologist, immediate_tasks, monk
     assert job.status == ExportStatus.FAILED
     assert job.error == "The export could not be prepared. Please try again."
     assert not job.file
+
+
+def test_an_export_whose_worker_died_stops_asking_and_says_to_ask_again(
+    client, methodologist, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    job = ExportJob.objects.create(
+        kind=ExportKind.ACCOUNTING, language="en", created_by=methodologist, total=4000
+    )
+    silent = timezone.now() - settings.BACKGROUND_JOB_STALE_AFTER - datetime.timedelta(minutes=1)
+    ExportJob.objects.filter(pk=job.pk).update(
+        status=ExportStatus.RUNNING, processed=2000, heartbeat_at=silent
+    )
+    client.force_login(methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("listeners:export_detail", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' not in page
+    assert "The worker stopped before the file was ready. Ask for the export again." in page
