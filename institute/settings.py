@@ -260,6 +260,9 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# A mail server that does not answer must not hold a page (an admission, an application)
+# for ever: sending gives up after this many seconds, and the failure is logged.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="no-reply@institute.localhost")
 # send_upgrade_reminders tells those whose five years end within this many months (§10.1).
 UPGRADE_REMINDER_MONTHS = env.int("UPGRADE_REMINDER_MONTHS", default=3)
