@@ -44,6 +44,7 @@ def test_prepared_listeners_sign_in_with_iin_or_email_and_open_their_document(de
     data = prepare(listeners=4, output=output)
 
     assert json.loads(output.read_text()) == data
+    assert output.stat().st_mode & 0o077 == 0  # the password is readable by its owner only
     assert len(data["listeners"]) == 4
     assert any("@" in entry["login"] for entry in data["listeners"])
     assert any(entry["login"].isdigit() for entry in data["listeners"])

@@ -167,6 +167,7 @@ def prepare(*, listeners: int, output: Path) -> dict[str, Any]:
         ],
     }
     output.parent.mkdir(parents=True, exist_ok=True)
+    output.touch(mode=0o600)  # it holds the accounts' password: readable by its owner only
+    output.chmod(0o600)
     output.write_text(json.dumps(data, ensure_ascii=False, indent=1))
-    output.chmod(0o600)  # it holds the accounts' password
     return data
