@@ -208,6 +208,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    args.database_url = args.database_url or os.environ.get("DATABASE_URL", "")
     if not args.database_url:
         print("Give the demo database: --database-url postgres://… (or DATABASE_URL).")
         return 2
