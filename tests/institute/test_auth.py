@@ -10,13 +10,14 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from institute.auth import invitation_token
-from institute.models import Role
+from institute.models import Role, User
 from listeners.online import listener_account, listener_invite
 from tests.conftest import make_listener
 
@@ -284,3 +285,14 @@ def test_reset_pages_speak_the_interface_language(client, db):
     assert "Reset your password" in client.get(reverse("password_reset")).content.decode()
     done = client.get(reverse("password_reset_done")).content.decode()
     assert "Check your e-mail" in done
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's query plan")
+def test_sign_in_by_e_mail_can_use_the_index(person):
+    """email__iexact compares UPPER(email::text): the index on Upper("email") must be the
+    same expression, or each sign-in by e-mail reads every account."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = User.objects.filter(role=Role.LISTENER, email__iexact="GULNAZ@example.kz").explain()
+    assert "user_email_upper" in plan, plan
