@@ -16,7 +16,14 @@ from institute.models import District, Organisation, Region
 from institute.rules import RuleViolation
 from listeners import exports, reports
 from listeners.imports import ImportFileError, rows_apply, rows_check, rows_read
-from listeners.models import ExportJob, ExportKind, ExportStatus, ImportJob, ImportStatus
+from listeners.models import (
+    Enrollment,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
+    ImportJob,
+    ImportStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +170,19 @@ def export_build(job_id: int) -> None:
     job.file.save(filename, ContentFile(data), save=False)
     job.filename, job.status, job.finished_at = filename, ExportStatus.DONE, timezone.now()
     job.save(update_fields=["file", "filename", "status", "finished_at"])
+
+
+@task()
+def invite_admitted(enrollment_ids: list[int], base_url: str) -> int:
+    """E-mail an invitation to each listener just admitted who has no password yet (an
+    admission by one order may name dozens; a mail server may be slow). Whoever already set
+    a password meanwhile is skipped, so a rerun sends nobody a second link they need not."""
+    from listeners.online import admitted_invite
+
+    enrollments = list(
+        Enrollment.objects.filter(pk__in=enrollment_ids).select_related("listener")
+    )
+    return admitted_invite(enrollments=enrollments, request_or_base_url=base_url)
 
 
 def enqueue_on_commit(runner, job_id: int) -> None:

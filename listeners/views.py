@@ -50,11 +50,10 @@ from listeners.models import (
     Mark,
     Order,
 )
-from listeners.online import admitted_invite
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
-from listeners.tasks import enqueue_on_commit, export_build, import_check
+from listeners.tasks import enqueue_on_commit, export_build, import_check, invite_admitted
 
 DASHBOARD_ROWS = 8
 
@@ -294,9 +293,10 @@ def intake_admit(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 _add_errors(form, error)
             else:
-                transaction.on_commit(
-                    lambda: admitted_invite(enrollments=selected, request_or_base_url=request)
-                )
+                # The worker sends the invitations: the page does not wait for the mail server.
+                admitted = [enrollment.pk for enrollment in selected]
+                base_url = request.build_absolute_uri("/")
+                transaction.on_commit(lambda: invite_admitted.enqueue(admitted, base_url))
                 messages.success(
                     request,
                     ngettext(

@@ -333,8 +333,11 @@ def test_a_picked_organisation_stays_picked_when_the_form_comes_back(
 
 
 def test_admitted_listeners_without_a_password_are_invited_once_the_order_is_saved(
-    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks
+    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks,
+    settings,
 ):
+    # The worker sends them; here it runs the task at once.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(methodologist)
     without_account = make_listener(organisation, email="new@example.kz")
     no_email = make_listener(organisation, email="")
@@ -377,3 +380,36 @@ def test_a_refused_admission_invites_nobody(
         client.post(reverse("listeners:intake_admit", args=[open_intake.pk]), data)
     assert mail.outbox == []
     assert User.objects.filter(role=Role.LISTENER).count() == 0
+
+
+def test_the_admission_page_leaves_the_invitations_to_the_worker(
+    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks
+):
+    """A mail server that is slow or down must not hold the admission of a whole group: the
+    page queues one task and answers; the worker sends the links."""
+    from django_tasks_db.models import DBTaskResult
+
+    from listeners.tasks import invite_admitted
+
+    client.force_login(methodologist)
+    people = [make_listener(organisation, email=f"p{n}@example.kz") for n in range(2)]
+    applications = [make_enrollment(p, open_intake) for p in people]  # 2 state-order seats
+    data = {
+        "admit-number": "103",
+        "admit-date": "2027-02-20",
+        "admit-head_name": "Қ. Жұмабеков",
+        "admit-head_title": "Директор",
+        "enrollment": [e.pk for e in applications],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("listeners:intake_admit", args=[open_intake.pk]), data)
+    assert response.status_code == 302
+    assert mail.outbox == []
+    queued = DBTaskResult.objects.get(task_path="listeners.tasks.invite_admitted")
+    ids, base_url = queued.args_kwargs["args"]
+    assert sorted(ids) == sorted(e.pk for e in applications)
+    assert base_url == "http://testserver/"
+    # What the worker then does: one invitation each, with a link to this site.
+    assert invite_admitted.call(ids, base_url) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == ["p0@example.kz", "p1@example.kz"]
+    assert all("http://testserver/accounts/invitation/" in m.body for m in mail.outbox)
