@@ -332,6 +332,18 @@ def test_a_picked_organisation_stays_picked_when_the_form_comes_back(
 # --- the invitation on admission ----------------------------------------------------------------
 
 
+def admit(client, intake, applications, *, number: str):
+    """The methodologist admits the applications by an order of the head."""
+    data = {
+        "admit-number": number,
+        "admit-date": "2027-02-20",
+        "admit-head_name": "Қ. Жұмабеков",
+        "admit-head_title": "Директор",
+        "enrollment": [e.pk for e in applications],
+    }
+    return client.post(reverse("listeners:intake_admit", args=[intake.pk]), data)
+
+
 def test_admitted_listeners_without_a_password_are_invited_once_the_order_is_saved(
     client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks,
     settings,
@@ -345,15 +357,8 @@ def test_admitted_listeners_without_a_password_are_invited_once_the_order_is_sav
         make_enrollment(without_account, open_intake),
         make_enrollment(no_email, open_intake),
     ]
-    data = {
-        "admit-number": "101",
-        "admit-date": "2027-02-20",
-        "admit-head_name": "Қ. Жұмабеков",
-        "admit-head_title": "Директор",
-        "enrollment": [e.pk for e in applications],
-    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("listeners:intake_admit", args=[open_intake.pk]), data)
+        response = admit(client, open_intake, applications, number="101")
     assert response.status_code == 302
     assert Enrollment.objects.filter(state=EnrollmentState.ADMITTED).count() == 2
     assert [m.to for m in mail.outbox] == [["new@example.kz"]]
@@ -394,15 +399,8 @@ def test_the_admission_page_leaves_the_invitations_to_the_worker(
     client.force_login(methodologist)
     people = [make_listener(organisation, email=f"p{n}@example.kz") for n in range(2)]
     applications = [make_enrollment(p, open_intake) for p in people]  # 2 state-order seats
-    data = {
-        "admit-number": "103",
-        "admit-date": "2027-02-20",
-        "admit-head_name": "Қ. Жұмабеков",
-        "admit-head_title": "Директор",
-        "enrollment": [e.pk for e in applications],
-    }
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("listeners:intake_admit", args=[open_intake.pk]), data)
+        response = admit(client, open_intake, applications, number="103")
     assert response.status_code == 302
     assert mail.outbox == []
     queued = DBTaskResult.objects.get(task_path="listeners.tasks.invite_admitted")
