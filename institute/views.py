@@ -15,6 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from institute.access import WORKSPACE_READERS
 from institute.models import Institute, Role
 
+logger = logging.getLogger(__name__)
+
 
 def home(request: HttpRequest) -> HttpResponse:
     """The front door: staff go to their workspace, listeners to their own page, everyone
@@ -54,9 +56,6 @@ def health(request: HttpRequest) -> JsonResponse:
         },
         status=503 if late else 200,
     )
-
-
-logger = logging.getLogger(__name__)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
