@@ -287,8 +287,7 @@ def _job_context(intake: Intake, job: IssueJob | None) -> dict:
     """A job the worker is on is followed (the page polls it, the button waits); one the
     worker abandoned (killed, machine restarted) is shown stopped, and the button starts a
     new job that issues what is missing (issue_job_start closes the old one)."""
-    busy = job is not None and job.status in IssueJob.UNFINISHED and not job.stalled
-    return {"intake": intake, "job": job, "busy": busy}
+    return {"intake": intake, "job": job, "busy": job is not None and job.busy}
 
 
 @require_GET

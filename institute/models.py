@@ -333,17 +333,11 @@ class AuditEntry(models.Model):
         return f"{self.action} #{self.object_id}"
 
 
-# Longer than any stage of any job takes between two signs of life (300 documents take
-# about 15 s; 20,000 rows are checked or imported in well under a minute). A job unfinished
-# and silent for longer was left by a worker that died (killed, machine restarted).
-# BACKGROUND_JOB_STALE_AFTER in the settings (a timedelta) overrides it.
-BACKGROUND_JOB_STALE_AFTER = datetime.timedelta(minutes=15)
-
-
 def job_stale_before() -> datetime.datetime:
-    """A job still unfinished whose last sign of life is older than this was abandoned."""
-    limit = getattr(settings, "BACKGROUND_JOB_STALE_AFTER", BACKGROUND_JOB_STALE_AFTER)
-    return timezone.now() - limit
+    """A job still unfinished whose last sign of life is older than this was abandoned
+    (settings.BACKGROUND_JOB_STALE_AFTER: longer than any stage of any job takes between two
+    signs of life; 300 documents take about 15 s, 20,000 rows well under a minute)."""
+    return timezone.now() - settings.BACKGROUND_JOB_STALE_AFTER
 
 
 class BackgroundJob(models.Model):
@@ -376,6 +370,12 @@ class BackgroundJob(models.Model):
     def stalled(self) -> bool:
         """Unfinished, and no sign of life from the worker for longer than a stage takes."""
         return self.status in self.UNFINISHED and self.heartbeat_at < job_stale_before()
+
+    @property
+    def busy(self) -> bool:
+        """The worker is on it (or about to be): its page polls. A stalled job is not busy:
+        its page says it stopped and offers to start it again."""
+        return self.status in self.UNFINISHED and not self.stalled
 
     @property
     def percent(self) -> int:

@@ -777,11 +777,6 @@ class ExportJob(BackgroundJob):
     def percent(self) -> int:
         return 100 if self.status == ExportStatus.DONE else super().percent
 
-    @property
-    def busy(self) -> bool:
-        """The worker is on it (or about to be): the page polls. A stalled export is not."""
-        return self.status in self.UNFINISHED and not self.stalled
-
 
 class Feedback(models.Model):
     """A listener's say on a course they completed (§19: taking part in shaping the

@@ -8,8 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -86,19 +85,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     # Counted by subqueries, so only the rows shown are counted (a join and GROUP BY counted
     # the enrollments of every intake starting within a month before keeping eight).
-    def enrollments_in(*states: str) -> Coalesce:
-        counted = (
-            Enrollment.objects.filter(intake=OuterRef("pk"), state__in=states)
-            .order_by()
-            .values("intake")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return Coalesce(Subquery(counted), 0)
-
-    listed = Intake.objects.select_related("programme").annotate(
-        waiting_count=enrollments_in(S.APPLIED, S.WAITLISTED),
-        admitted_count=enrollments_in(S.ADMITTED),
+    listed = Intake.objects.select_related("programme").with_enrollments_in(
+        waiting_count=[S.APPLIED, S.WAITLISTED], admitted_count=[S.ADMITTED]
     )
     context = {
         "today": today,
@@ -460,7 +448,7 @@ def import_detail(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     context = {
         "intake": intake,
         "job": job,
-        "busy": job.status in ImportJob.UNFINISHED and not job.stalled,
+        "busy": job.busy,
         "bad_rows": job.bad_rows,
         "preview": job.rows[:PREVIEW_ROWS],
         "found": sum(1 for row in job.rows if row.get("listener_id")),

@@ -162,8 +162,6 @@ def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
     """A worker killed mid-job leaves it "running"; silent for longer than
     BACKGROUND_JOB_STALE_AFTER it is closed as failed and a new start issues what is missing,
     each listener's document once."""
-    from institute.models import BACKGROUND_JOB_STALE_AFTER
-
     settings.TASKS = IMMEDIATE
     first = document_issue(
         enrollment=class_of_five.enrollments.order_by("pk").first(), by=administrator
@@ -172,7 +170,9 @@ def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
         intake=class_of_five, created_by=administrator, status=IssueJobStatus.RUNNING, total=3
     )
     IssueJob.objects.filter(pk=dead.pk).update(
-        heartbeat_at=timezone.now() - BACKGROUND_JOB_STALE_AFTER - datetime.timedelta(minutes=1)
+        heartbeat_at=timezone.now()
+        - settings.BACKGROUND_JOB_STALE_AFTER
+        - datetime.timedelta(minutes=1)
     )
     with django_capture_on_commit_callbacks(execute=True):
         job = issue_job_start(intake=class_of_five, by=administrator)

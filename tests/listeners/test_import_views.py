@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from institute.models import BACKGROUND_JOB_STALE_AFTER, AuditEntry
+from institute.models import AuditEntry
 from listeners.models import Enrollment, ImportJob, ImportStatus
 from tests.conftest import make_iin, make_intake
 from tests.listeners.test_imports import xlsx
@@ -167,7 +167,9 @@ def _silent(job: ImportJob, status: str) -> None:
     """The job left in `status` by a worker that died: nothing heard of it for too long."""
     ImportJob.objects.filter(pk=job.pk).update(
         status=status,
-        heartbeat_at=timezone.now() - BACKGROUND_JOB_STALE_AFTER - datetime.timedelta(seconds=1),
+        heartbeat_at=timezone.now()
+        - settings.BACKGROUND_JOB_STALE_AFTER
+        - datetime.timedelta(seconds=1),
     )
 
 
