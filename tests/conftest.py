@@ -250,3 +250,11 @@ def browser_page(browser, live_server, user: User, *, language: str = "en", **pa
         ]
     )
     return context.new_page()
+
+
+def follow(page, target) -> None:
+    """Click a link or a form's button and return once the page it leads to has loaded.
+    A read straight after click() may see the page being left, or a blank one between the
+    two; page.wait_for_load_state() does not help, the old page being loaded already."""
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        target.click()

@@ -12,7 +12,7 @@ from courses.models import Session
 from listeners import services
 from listeners.models import ExternalUpgrade, Feedback
 from listeners.rules import EnrollmentState as S
-from tests.conftest import browser_page, make_enrollment, make_intake
+from tests.conftest import browser_page, follow, make_enrollment, make_intake
 from tests.listeners.portal_scene import build_history, make_institute
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +29,7 @@ def _fits(page) -> None:
 
 
 def _go(page, name: str) -> None:
-    page.locator(".portal-nav").get_by_role("link", name=name, exact=True).click()
+    follow(page, page.locator(".portal-nav").get_by_role("link", name=name, exact=True))
 
 
 def test_a_listener_walks_their_page_on_a_phone(
@@ -77,18 +77,18 @@ def test_a_listener_walks_their_page_on_a_phone(
     page.get_by_label("Scan of the document").set_input_files(
         {"name": "scan.png", "mimeType": "image/png", "buffer": PNG}
     )
-    page.get_by_role("button", name="Record").click()
+    follow(page, page.get_by_role("button", name="Record"))
     assert "Waiting for confirmation" in page.locator("main").inner_text()
     upgrade = ExternalUpgrade.objects.get(listener=listener)
     assert upgrade.scan.name.endswith(".png") and upgrade.confirmed_at is None
     _fits(page)
 
     _go(page, "My courses")
-    page.get_by_role("link", name="Rate this course").click()
+    follow(page, page.get_by_role("link", name="Rate this course"))
     _fits(page)
     page.get_by_label("5").check()
     page.get_by_label("Comment").fill("Very practical")
-    page.get_by_role("button", name="Send").click()
+    follow(page, page.get_by_role("button", name="Send"))
     assert "Your rating: 5 of 5." in page.locator("main").inner_text()
     feedback = Feedback.objects.get(enrollment=enrollment)
     assert (feedback.rating, feedback.comment) == (5, "Very practical")

@@ -40,6 +40,8 @@ def phone(browser, live_server, settings):
 
 
 def test_a_teacher_finds_a_course_applies_and_signs_in_on_a_phone(phone, live_server, district):
+    from playwright.sync_api import expect
+
     school = Organisation.objects.create(
         name_kk="Абай атындағы №12 мектеп-лицей",
         name_ru="Школа-лицей №12 имени Абая",
@@ -73,16 +75,22 @@ def test_a_teacher_finds_a_course_applies_and_signs_in_on_a_phone(phone, live_se
     # The front page leads to the catalogue; a Russian speaker filters by language.
     page.goto(live_server.url + "/")
     page.get_by_role("link", name="Courses open for applications").click()
+    page.wait_for_url(re.compile(r"/courses/$"))
     fits(page)
     page.get_by_label("Language").select_option("ru")
     page.get_by_role("button", name="Show").click()
-    assert page.locator(".offer").count() == 1
+    # Read the filtered page only once it has loaded (a count taken while the browser was
+    # still between the two pages once read an empty document).
+    page.wait_for_url(re.compile(r"language=ru"))
+    expect(page.locator(".offer")).to_have_count(1)
     assert "72 academic hours" in page.content()
     fits(page)
     title = "Жаратылыстану пәндерін оқытудың заманауи әдістері"
     page.get_by_role("link", name=title, exact=True).click()
+    page.wait_for_url(re.compile(r"/courses/\d+/$"))
     fits(page)
     page.get_by_role("link", name="Apply").click()
+    page.wait_for_url(re.compile(r"/courses/\d+/apply/$"))
     fits(page)
 
     # The form, with a mistyped IIN first: the error stands beside the field.
@@ -95,7 +103,7 @@ def test_a_teacher_finds_a_course_applies_and_signs_in_on_a_phone(phone, live_se
     page.get_by_label("Position").fill("Учитель биологии")
     page.get_by_label("Subject taught").fill("Биология")
     page.get_by_role("button", name="Send the application").click()
-    assert "wrong check digit" in page.locator(".field:has(#id_iin) .errorlist").inner_text()
+    expect(page.locator(".field:has(#id_iin) .errorlist")).to_contain_text("wrong check digit")
     assert Listener.objects.count() == 0
     fits(page)
     # The school stays picked; the IIN is corrected.
