@@ -106,7 +106,7 @@ def test_a_duplicate_replaces_the_original_and_restates_it(issued, administrator
         **issued.snapshot,
         "duplicate": True,
         "original_number": "СТ-2026-00001",
-        "duplicate_issued_on": duplicate.issued_at.date().isoformat(),
+        "duplicate_issued_on": timezone.localtime(duplicate.issued_at).date().isoformat(),
     }
     assert duplicate.snapshot["full_name"] == "Ахметова Әлия"  # what was certified then
     assert issued.status == DocumentStatus.REVOKED
