@@ -177,18 +177,25 @@ def listener_invite(
 
 
 def application_confirm(
-    *, application: Application, request_or_base_url: HttpRequest | str, language: str | None
+    *,
+    enrollment_id: int,
+    invite: bool,
+    request_or_base_url: HttpRequest | str,
+    language: str | None,
 ) -> bool:
     """E-mail the confirmation of an application to the address on record, with the
-    invitation link when the applicant is invited (application_submit decides)."""
-    enrollment = Enrollment.objects.select_related("listener__user", "intake__programme").get(
-        pk=application.enrollment.pk
+    invitation link when the applicant is invited (application_submit decides). The worker
+    calls it (listeners.tasks.confirm_application); an id that names no enrollment sends none."""
+    enrollment = (
+        Enrollment.objects.select_related("listener__user", "intake__programme")
+        .filter(pk=enrollment_id)
+        .first()
     )
-    listener = enrollment.listener
-    if not listener.email:
+    if enrollment is None or not enrollment.listener.email:
         return False
+    listener = enrollment.listener
     link = ""
-    if application.invite and listener.user is not None:
+    if invite and listener.user is not None:
         link = invitation_url(listener.user, request_or_base_url)
     return _send(
         template="application",

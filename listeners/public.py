@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from courses.models import Intake, IntakeQuerySet, Language
 from institute.models import Organisation, localized
-from listeners.online import application_confirm, application_submit
+from listeners.online import application_submit
 from listeners.public_forms import ApplyForm, CatalogueFilterForm
 from listeners.rules import EnrollmentState
+from listeners.tasks import confirm_application
 
 PER_PAGE = 20
 ORGANISATIONS_LISTED = 8
@@ -106,12 +107,14 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 _add_errors(form, error)
         else:
-            language = request.LANGUAGE_CODE
-            transaction.on_commit(
-                lambda: application_confirm(
-                    application=application, request_or_base_url=request, language=language
-                )
+            # The worker writes the confirmation: the page does not wait for the mail server.
+            arguments = (
+                application.enrollment.pk,
+                application.invite,
+                request.build_absolute_uri("/"),
+                request.LANGUAGE_CODE,
             )
+            transaction.on_commit(lambda: confirm_application.enqueue(*arguments))
             request.session[APPLIED_KEY] = {
                 "intake": intake.pk,
                 "waitlisted": application.enrollment.state == EnrollmentState.WAITLISTED,

@@ -1,5 +1,5 @@
 """Background work on listeners: checking and importing an uploaded list, preparing big
-exports (takes ids only)."""
+exports, and the e-mails a page should not wait for (takes ids only)."""
 
 import datetime
 import logging
@@ -183,6 +183,22 @@ def invite_admitted(enrollment_ids: list[int], base_url: str) -> int:
         Enrollment.objects.filter(pk__in=enrollment_ids).select_related("listener")
     )
     return admitted_invite(enrollments=enrollments, request_or_base_url=base_url)
+
+
+@task()
+def confirm_application(
+    enrollment_id: int, invite: bool, base_url: str, language: str | None
+) -> bool:
+    """E-mail the confirmation of an online application (with the invitation link when the
+    form decided to invite): the applicant's page does not wait for the mail server."""
+    from listeners.online import application_confirm
+
+    return application_confirm(
+        enrollment_id=enrollment_id,
+        invite=invite,
+        request_or_base_url=base_url,
+        language=language,
+    )
 
 
 def enqueue_on_commit(runner, job_id: int) -> None:

@@ -19,9 +19,15 @@ from tests.conftest import make_bin, make_enrollment, make_iin, make_intake, mak
 START = datetime.date(2027, 3, 1)
 
 
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def locmem_mail(settings):
+    """Mail kept in mail.outbox; what the pages leave to the worker (the confirmation, the
+    invitations) runs at once, except where a test looks at the queue itself."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.TASKS = IMMEDIATE
 
 
 @pytest.fixture
@@ -345,11 +351,9 @@ def admit(client, intake, applications, *, number: str):
 
 
 def test_admitted_listeners_without_a_password_are_invited_once_the_order_is_saved(
-    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks,
-    settings,
+    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks
 ):
     # The worker sends them; here it runs the task at once.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(methodologist)
     without_account = make_listener(organisation, email="new@example.kz")
     no_email = make_listener(organisation, email="")
@@ -387,8 +391,44 @@ def test_a_refused_admission_invites_nobody(
     assert User.objects.filter(role=Role.LISTENER).count() == 0
 
 
+QUEUED = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+
+def test_the_application_page_leaves_the_confirmation_to_the_worker(
+    apply, en, open_intake, organisation, settings
+):
+    """An applicant on a phone must not wait for a slow mail server: the page queues the
+    confirmation and answers; the worker writes it, in the language the page was read in."""
+    from django_tasks_db.models import DBTaskResult
+
+    from listeners.tasks import confirm_application
+
+    settings.TASKS = QUEUED
+    data = form_data(organisation, email="queued@example.kz")
+    response = apply(en, open_intake, data)
+    assert response.status_code == 302
+    assert mail.outbox == []
+    queued = DBTaskResult.objects.get(task_path="listeners.tasks.confirm_application")
+    enrollment_id, invite, base_url, language = queued.args_kwargs["args"]
+    enrollment = Enrollment.objects.get(listener__iin=data["iin"])
+    assert (enrollment_id, invite, base_url, language) == (
+        enrollment.pk,
+        True,
+        "http://testserver/",
+        "en",
+    )
+    # What the worker then does: one English confirmation with the link to open the account.
+    assert confirm_application.call(enrollment_id, invite, base_url, language) is True
+    assert [m.to for m in mail.outbox] == [["queued@example.kz"]]
+    assert "Dear" in mail.outbox[0].body
+    assert invitation_link(mail.outbox[0]).startswith("http://testserver/accounts/invitation/")
+    # A task naming no enrollment (a database restored from an older backup) writes nothing.
+    assert confirm_application.call(enrollment_id + 1000, invite, base_url, language) is False
+    assert len(mail.outbox) == 1
+
+
 def test_the_admission_page_leaves_the_invitations_to_the_worker(
-    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks
+    client, methodologist, open_intake, organisation, django_capture_on_commit_callbacks, settings
 ):
     """A mail server that is slow or down must not hold the admission of a whole group: the
     page queues one task and answers; the worker sends the links."""
@@ -396,6 +436,7 @@ def test_the_admission_page_leaves_the_invitations_to_the_worker(
 
     from listeners.tasks import invite_admitted
 
+    settings.TASKS = QUEUED
     client.force_login(methodologist)
     people = [make_listener(organisation, email=f"p{n}@example.kz") for n in range(2)]
     applications = [make_enrollment(p, open_intake) for p in people]  # 2 state-order seats

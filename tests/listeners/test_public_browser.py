@@ -30,6 +30,8 @@ def fits(page) -> None:
 @pytest.fixture
 def phone(browser, live_server, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The worker's part (the confirmation e-mail) runs at once.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
