@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -96,7 +97,7 @@ def certified(document: Document) -> dict:
         "end_date": _iso_day(snapshot.get("end_date")),
         "institute": _language_value(snapshot, "institute_name"),
         "signatory": snapshot.get("head_name", ""),
-        "issued_on": _iso_day(snapshot.get("issued_on")) or document.issued_at.date(),
+        "issued_on": _iso_day(snapshot.get("issued_on")) or timezone.localdate(document.issued_at),
     }
 
 

@@ -20,6 +20,8 @@ from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
+from django.utils import timezone
+
 TEXT, DATE, NUMBER = "text", "date", "number"
 
 # Cell styles, by their index in styles.xml below.
@@ -100,7 +102,9 @@ class Sheet:
             if value is None or value == "":
                 cells.append("<c/>")
             elif isinstance(value, datetime.date):
-                day = value.date() if isinstance(value, datetime.datetime) else value
+                day = value
+                if isinstance(value, datetime.datetime):  # a moment: its day in the institute
+                    day = timezone.localdate(value) if timezone.is_aware(value) else value.date()
                 cells.append(f'<c s="{DAY}"><v>{(day - EXCEL_EPOCH).days}</v></c>')
             elif isinstance(value, bool):
                 cells.append(_text_cell(str(value), PLAIN))

@@ -56,3 +56,15 @@ def test_many_rows_stream_through_a_temporary_file():
         sheet.append([n, f"Тыңдаушы {n}"])
     ws = read(book)["Big"]
     assert ws.max_row == 30002 and ws.cell(30002, 2).value == "Тыңдаушы 29999"
+
+
+def test_a_moment_is_written_as_its_day_in_the_institute():
+    """A document issued at 02:30 in Almaty on 14 March is 21:30 UTC on 13 March: the
+    sheet says 14.03 (TIME_ZONE is Asia/Almaty)."""
+    book = Book()
+    sheet = book.add_sheet("Issued", title="t", columns=[("Issued on", 12, DATE)])
+    sheet.append([datetime.datetime(2026, 3, 13, 21, 30, tzinfo=datetime.UTC)])
+    sheet.append([datetime.datetime(2026, 3, 13, 21, 30)])  # naive: taken as it is
+    ws = read(book)["Issued"]
+    assert ws["A3"].value == datetime.datetime(2026, 3, 14)
+    assert ws["A4"].value == datetime.datetime(2026, 3, 13)
