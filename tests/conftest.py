@@ -39,6 +39,19 @@ def make_bin() -> str:
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
+QUICK_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(settings):
+    """Passwords made by a test are hashed with MD5, as Django advises for test suites:
+    PBKDF2's million rounds take 0.3 s here, paid for every account a test opens and every
+    sign-in it tries. The production hashers stay in the list (tests/institute/test_deploy
+    checks the production settings in their own process); a test whose password another
+    process must check (a real gunicorn) hashes it with the production hasher itself."""
+    settings.PASSWORD_HASHERS = [QUICK_HASHER, *settings.PASSWORD_HASHERS]
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache(request: pytest.FixtureRequest) -> None:
     """Each test that uses the database starts with an empty cache: the sign-in lockout and

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.contrib.auth.hashers import make_password
 from django.db import OperationalError, connection
 from django.http import HttpResponse
 from django.test import Client
@@ -306,6 +307,9 @@ def test_the_database_going_away_gives_an_error_page_loses_nothing_and_heals(
 ):
     listener.phone = "+77010000001"
     listener.save()
+    # gunicorn checks the password with the production hashers (the tests use a quick one).
+    listener.user.password = make_password("pass-12345-word", hasher="pbkdf2_sha256")
+    listener.user.save(update_fields=["password"])
     db = connection.settings_dict
     relay = Relay((db.get("HOST") or "127.0.0.1", int(db.get("PORT") or 5432)))
     port = _free_port()
