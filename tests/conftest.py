@@ -39,6 +39,12 @@ def make_bin() -> str:
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
+# settings.TASKS for a test: the worker's part run at once, in the request that queues it;
+# or queued in the database, as in production, for a test that reads the queue or starts a
+# real worker.
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
 QUICK_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 

@@ -8,6 +8,7 @@ from institute.models import Role
 from listeners.rules import EnrollmentState
 from tests.certificates.test_views import make_institute
 from tests.conftest import (
+    IMMEDIATE_TASKS,
     browser_page,
     make_enrollment,
     make_intake,
@@ -15,8 +16,6 @@ from tests.conftest import (
     make_programme,
     make_user,
 )
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.mark.browser
@@ -26,7 +25,7 @@ def test_issue_all_revoke_one_and_the_public_page_says_revoked(
 ):
     from playwright.sync_api import expect
 
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path
     make_institute()
     intake = make_intake(make_programme(hours=72))

@@ -15,11 +15,9 @@ from certificates.services import document_issue, documents_issue_missing, issue
 from listeners.models import Listener
 from listeners.rules import EnrollmentState
 from tests.certificates.conftest import make_completed
-from tests.conftest import make_enrollment, make_intake, make_listener
+from tests.conftest import IMMEDIATE_TASKS, make_enrollment, make_intake, make_listener
 
 pytestmark = pytest.mark.django_db
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -92,7 +90,7 @@ def test_a_crash_half_way_leaves_whole_documents_and_a_rerun_issues_the_rest(
 def test_the_background_job_issues_and_reports(
     class_of_five, administrator, settings, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     with django_capture_on_commit_callbacks(execute=True):
         job = issue_job_start(intake=class_of_five, by=administrator)
         assert IssueJob.objects.get(pk=job.pk).status == IssueJobStatus.QUEUED
@@ -108,7 +106,7 @@ def test_the_background_job_issues_and_reports(
 def test_a_job_that_cannot_issue_says_why(
     db, administrator, settings, english, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     intake = make_intake()
     make_completed(intake)  # but no institute on record
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,7 +119,7 @@ def test_a_job_that_cannot_issue_says_why(
 def test_nothing_is_enqueued_when_the_start_is_rolled_back(
     class_of_five, administrator, settings, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         issue_job_start(intake=class_of_five, by=administrator)
     assert len(callbacks) == 1  # the task waits for the commit
@@ -144,7 +142,7 @@ def test_issuing_jobs_are_read_only_in_the_back_office(client, administrator, cl
 def test_a_second_start_while_a_job_waits_returns_that_job(
     class_of_five, administrator, methodologist, settings, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = issue_job_start(intake=class_of_five, by=administrator)
         again = issue_job_start(intake=class_of_five, by=methodologist)
@@ -162,7 +160,7 @@ def test_a_job_left_unfinished_by_a_dead_worker_gives_way_to_a_new_one(
     """A worker killed mid-job leaves it "running"; silent for longer than
     BACKGROUND_JOB_STALE_AFTER it is closed as failed and a new start issues what is missing,
     each listener's document once."""
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     first = document_issue(
         enrollment=class_of_five.enrollments.order_by("pk").first(), by=administrator
     )
@@ -195,7 +193,7 @@ def test_a_late_run_of_a_job_closed_as_abandoned_issues_nothing(
     job that replaced it."""
     from certificates.tasks import documents_issue_job
 
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     settings.BACKGROUND_JOB_STALE_AFTER = datetime.timedelta(0)
     with django_capture_on_commit_callbacks(execute=False):
         dead = issue_job_start(intake=class_of_five, by=administrator)

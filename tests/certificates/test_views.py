@@ -19,12 +19,11 @@ from courses.rules import DocumentKind
 from institute.models import AuditEntry, Institute, User
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
-from tests.conftest import make_bin, make_enrollment, make_intake, make_listener
+from tests.conftest import IMMEDIATE_TASKS, make_bin, make_enrollment, make_intake, make_listener
 
 pytestmark = pytest.mark.django_db
 
 _serials = itertools.count(1)
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def make_institute() -> Institute:
@@ -45,7 +44,7 @@ def issuing(settings, tmp_path) -> Institute:
     """What issuing for real needs: the institute's details, a folder for the PDFs, and
     background tasks run at once."""
     settings.MEDIA_ROOT = tmp_path
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     return make_institute()
 
 

@@ -22,7 +22,7 @@ from courses.models import IntakeStatus, Session
 from listeners.models import Appeal, ExportJob, ExportKind, ExportStatus, ExternalUpgrade, ImportJob
 from listeners.rules import EnrollmentState as S
 from tests.certificates.test_views import make_document
-from tests.conftest import make_enrollment, make_intake
+from tests.conftest import IMMEDIATE_TASKS, make_enrollment, make_intake
 
 # --- the walk --------------------------------------------------------------------------------
 
@@ -323,7 +323,7 @@ def scene(
 ) -> dict[str, object]:
     """One of each object a URL can carry, all belonging to the first listener."""
     settings.MEDIA_ROOT = tmp_path
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     from tests.certificates.conftest import make_issuing_institute
 
     make_issuing_institute()

@@ -31,7 +31,7 @@ from listeners.models import Enrollment, EnrollmentTransition, ImportJob, Import
 from listeners.rules import EnrollmentState
 from listeners.tasks import import_apply, import_check
 from tests.certificates.conftest import make_completed, make_issuing_institute
-from tests.conftest import make_enrollment, make_iin, make_intake, make_listener
+from tests.conftest import DATABASE_TASKS, make_enrollment, make_iin, make_intake, make_listener
 from tests.institute.test_backup import database_url
 
 pytestmark = [
@@ -41,7 +41,6 @@ pytestmark = [
 ]
 
 BASE_DIR = Path(settings.BASE_DIR)
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Generous: CI is a busy two-core machine. Nothing waits this long when all is well.
 PATIENCE = 60.0
 

@@ -14,12 +14,17 @@ from courses.models import IntakeStatus
 from institute.models import Organisation, Role, User
 from listeners.models import Enrollment, EnrollmentTransition, FundingBasis, Listener
 from listeners.rules import EnrollmentState
-from tests.conftest import make_bin, make_enrollment, make_iin, make_intake, make_listener
+from tests.conftest import (
+    DATABASE_TASKS,
+    IMMEDIATE_TASKS,
+    make_bin,
+    make_enrollment,
+    make_iin,
+    make_intake,
+    make_listener,
+)
 
 START = datetime.date(2027, 3, 1)
-
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +32,7 @@ def locmem_mail(settings):
     """Mail kept in mail.outbox; what the pages leave to the worker (the confirmation, the
     invitations) runs at once, except where a test looks at the queue itself."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 @pytest.fixture
@@ -391,9 +396,6 @@ def test_a_refused_admission_invites_nobody(
     assert User.objects.filter(role=Role.LISTENER).count() == 0
 
 
-QUEUED = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
 def test_the_application_page_leaves_the_confirmation_to_the_worker(
     apply, en, open_intake, organisation, settings
 ):
@@ -403,7 +405,7 @@ def test_the_application_page_leaves_the_confirmation_to_the_worker(
 
     from listeners.tasks import confirm_application
 
-    settings.TASKS = QUEUED
+    settings.TASKS = DATABASE_TASKS
     data = form_data(organisation, email="queued@example.kz")
     response = apply(en, open_intake, data)
     assert response.status_code == 302
@@ -436,7 +438,7 @@ def test_the_admission_page_leaves_the_invitations_to_the_worker(
 
     from listeners.tasks import invite_admitted
 
-    settings.TASKS = QUEUED
+    settings.TASKS = DATABASE_TASKS
     client.force_login(methodologist)
     people = [make_listener(organisation, email=f"p{n}@example.kz") for n in range(2)]
     applications = [make_enrollment(p, open_intake) for p in people]  # 2 state-order seats

@@ -17,7 +17,14 @@ from institute.models import District, Field, Organisation, Region, Teacher
 from listeners.models import ExportJob, ExportStatus
 from listeners.reports import Scope, compliance_rows, forecast, people, staffing_rows
 from listeners.rules import EnrollmentState, UpgradeStatus
-from tests.conftest import make_bin, make_enrollment, make_intake, make_listener, make_programme
+from tests.conftest import (
+    IMMEDIATE_TASKS,
+    make_bin,
+    make_enrollment,
+    make_intake,
+    make_listener,
+    make_programme,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -329,7 +336,7 @@ def test_the_staffing_page_is_one_query_whatever_the_fields(
 def test_the_report_exports_counts_and_people_in_the_background(
     en, people_set, places, settings, tmp_path, django_capture_on_commit_callbacks
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path
     with django_capture_on_commit_callbacks(execute=True):
         response = en.post(
@@ -372,7 +379,7 @@ def test_a_district_methodologist_exports_only_their_district(
     tmp_path,
     django_capture_on_commit_callbacks,
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path
     client.force_login(district_methodologist)
     with django_capture_on_commit_callbacks(execute=True):

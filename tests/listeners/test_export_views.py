@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from listeners.models import ExportJob, ExportKind, ExportStatus
 from listeners.rules import EnrollmentState
 from listeners.tasks import export_build
-from tests.conftest import make_enrollment
+from tests.conftest import IMMEDIATE_TASKS, make_enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_a_district_methodologist_may_download_a_listener_may_not(
 
 @pytest.fixture
 def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
 
 
 def test_accounting_needs_a_period_that_ends_after_it_starts(client, methodologist):

@@ -10,18 +10,16 @@ from django.utils import timezone
 
 from institute.models import AuditEntry
 from listeners.models import Enrollment, ImportJob, ImportStatus
-from tests.conftest import make_iin, make_intake
+from tests.conftest import IMMEDIATE_TASKS, make_iin, make_intake
 from tests.listeners.test_imports import xlsx
 
 pytestmark = pytest.mark.django_db
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
 def worker(settings, tmp_path):
     """Background tasks run as soon as they are enqueued; uploads go to a temporary folder."""
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path
 
 

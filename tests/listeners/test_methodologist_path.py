@@ -16,6 +16,7 @@ from courses.models import Intake
 from listeners.models import Attendance, Enrollment, EnrollmentTransition, Mark
 from listeners.rules import EnrollmentState
 from tests.conftest import (
+    IMMEDIATE_TASKS,
     browser_page,
     follow,
     make_enrollment,
@@ -27,7 +28,6 @@ from tests.listeners.test_imports import xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -35,7 +35,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def worker(settings, tmp_path):
     """The background tasks run as soon as their transaction commits; uploads and exports go
     to a temporary folder."""
-    settings.TASKS = IMMEDIATE
+    settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path
 
 

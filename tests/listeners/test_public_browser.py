@@ -12,7 +12,7 @@ from courses.models import IntakeStatus, Language
 from institute.models import Organisation
 from listeners.models import Enrollment, Listener
 from listeners.rules import EnrollmentState
-from tests.conftest import make_bin, make_iin, make_intake, make_programme
+from tests.conftest import IMMEDIATE_TASKS, make_bin, make_iin, make_intake, make_programme
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +31,7 @@ def fits(page) -> None:
 def phone(browser, live_server, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # The worker's part (the confirmation e-mail) runs at once.
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.add_cookies(
         [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]

@@ -8,7 +8,14 @@ import pytest
 from openpyxl import load_workbook
 
 from institute.models import Field, Organisation, Teacher
-from tests.conftest import browser_page, make_bin, make_intake, make_listener, make_programme
+from tests.conftest import (
+    IMMEDIATE_TASKS,
+    browser_page,
+    make_bin,
+    make_intake,
+    make_listener,
+    make_programme,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,7 +24,7 @@ ON = datetime.date(2026, 6, 1)
 
 @pytest.fixture
 def worker(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = IMMEDIATE_TASKS
     settings.MEDIA_ROOT = tmp_path
 
 
