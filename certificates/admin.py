@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Document, DocumentSeries, IssueJob
-from institute.admin import ReadOnlyAdmin
+from institute.admin import HIDDEN, ReadOnlyAdmin
 from listeners.models import Listener
 
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
+    district_lookup = HIDDEN
     list_display = ("number", "kind", "year", "status", "listener", "intake", "issued_at")
     list_filter = ("kind", "year", "status")
     list_select_related = ("enrollment__listener", "enrollment__intake")
@@ -38,12 +39,14 @@ class DocumentAdmin(ReadOnlyAdmin):
 
 @admin.register(DocumentSeries)
 class DocumentSeriesAdmin(ReadOnlyAdmin):
+    district_lookup = None
     list_display = ("kind", "year", "last_serial")
     list_filter = ("kind", "year")
 
 
 @admin.register(IssueJob)
 class IssueJobAdmin(ReadOnlyAdmin):
+    district_lookup = HIDDEN
     list_display = ("intake", "status", "processed", "total", "issued", "created_by", "created_at")
     list_filter = ("status",)
     list_select_related = ("intake", "created_by")

@@ -18,10 +18,12 @@ from courses.models import (
     Programme,
     Session,
 )
+from institute.admin import DistrictScoped
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = None
     list_display = (
         "code",
         "title",
@@ -74,7 +76,8 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Intake)
-class IntakeAdmin(admin.ModelAdmin):
+class IntakeAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = None
     list_display = (
         "code",
         "programme",
@@ -117,7 +120,8 @@ class IntakeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = None
     list_display = ("date", "starts_at", "topic", "hours", "intake", "teacher")
     list_select_related = ("intake", "teacher")
     date_hierarchy = "date"
@@ -149,8 +153,10 @@ class CommissionMemberInline(admin.TabularInline):
 
 
 @admin.register(Commission)
-class CommissionAdmin(admin.ModelAdmin):
+class CommissionAdmin(DistrictScoped, admin.ModelAdmin):
     """The attestation commission of an intake (§21); its members are approved by an order."""
+
+    district_lookup = None
 
     list_display = ("intake", "assessment_form", "sits_on")
     list_filter = ("assessment_form",)

@@ -67,6 +67,30 @@ class User(AbstractUser):
     def is_staff_member(self) -> bool:
         return self.role in {Role.ADMINISTRATOR, Role.METHODOLOGIST}
 
+    @property
+    def sees_one_district(self) -> bool:
+        """A district methodologist sees the people of their own district only (§6)."""
+        return self.role == Role.DISTRICT_METHODOLOGIST
+
+
+def in_district_of(
+    queryset: models.QuerySet, user: "User | None", lookup: str | tuple[str, ...]
+) -> models.QuerySet:
+    """The rows of `queryset` that `user` may see (§6, SPEC §6): all of them for the
+    institute's own staff (and for the worker, user None); for a district methodologist only
+    those whose `lookup` (a path to a District, or several joined by OR) is their district.
+    A row with no district on that path (a listener with no organisation) is nobody's district's.
+    Every page, export and back-office list narrows its people through this one function."""
+    if user is None or not getattr(user, "sees_one_district", False):
+        return queryset
+    if user.district_id is None:  # the database forbids it; never read it as "no district"
+        return queryset.none()
+    lookups = (lookup,) if isinstance(lookup, str) else lookup
+    condition = models.Q()
+    for path in lookups:
+        condition |= models.Q(**{f"{path}_id": user.district_id})
+    return queryset.filter(condition)
+
 
 def validate_bin(value: str) -> None:
     """The BIN rule as a field validator: field validators raise a plain list of errors."""

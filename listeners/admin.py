@@ -17,10 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from institute.admin import ReadOnlyAdmin
+from institute.admin import HIDDEN, DistrictScoped, ReadOnlyAdmin
 from institute.rules import RuleViolation
 from listeners import rules, services
 from listeners.models import (
+    LISTENER_DISTRICT,
     Appeal,
     Attendance,
     Enrollment,
@@ -75,7 +76,8 @@ class ListenerEnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Listener)
-class ListenerAdmin(admin.ModelAdmin):
+class ListenerAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = LISTENER_DISTRICT
     list_display = (
         "last_name",
         "first_name",
@@ -138,7 +140,8 @@ class ListenerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = HIDDEN
     list_display = ("number", "date", "kind", "intake", "head_name", "ground")
     list_filter = ("kind", "year")
     list_select_related = ("intake",)
@@ -240,7 +243,8 @@ STATE_CHANGE_FIELDS = ("new_state", "state_order", "state_reason", "state_result
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = f"listener__{LISTENER_DISTRICT}"
     list_display = (
         "listener",
         "listener_iin",
@@ -378,7 +382,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(EnrollmentTransition)
-class EnrollmentTransitionAdmin(admin.ModelAdmin):
+class EnrollmentTransitionAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = f"enrollment__listener__{LISTENER_DISTRICT}"
     list_display = ("enrollment", "from_state", "to_state", "at", "by", "order")
     list_filter = ("to_state", "from_state")
     list_select_related = ("enrollment__listener", "enrollment__intake", "by", "order")
@@ -404,8 +409,10 @@ class EnrollmentTransitionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExternalUpgrade)
-class ExternalUpgradeAdmin(admin.ModelAdmin):
+class ExternalUpgradeAdmin(DistrictScoped, admin.ModelAdmin):
     """Upgrades from elsewhere count for the five-year rule once confirmed (SPEC §3)."""
+
+    district_lookup = f"listener__{LISTENER_DISTRICT}"
 
     list_display = (
         "listener",
@@ -452,7 +459,8 @@ class ExternalUpgradeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(DistrictScoped, admin.ModelAdmin):
+    district_lookup = f"enrollment__listener__{LISTENER_DISTRICT}"
     list_display = ("enrollment", "session", "mark", "marked_by", "marked_at")
     list_filter = ("mark", "session__intake__status")
     list_select_related = ("enrollment__listener", "enrollment__intake", "session", "marked_by")
@@ -473,6 +481,8 @@ class AttendanceAdmin(admin.ModelAdmin):
 class ImportJobAdmin(ReadOnlyAdmin):
     """Uploaded lists, for looking into what happened; imported through the workspace only."""
 
+    district_lookup = HIDDEN
+
     list_display = ("filename", "intake", "status", "total", "imported", "created_by", "created_at")
     list_filter = ("status",)
     list_select_related = ("intake", "created_by")
@@ -484,6 +494,8 @@ class ImportJobAdmin(ReadOnlyAdmin):
 class ExportJobAdmin(ReadOnlyAdmin):
     """Prepared exports, for looking into what happened; asked for in the workspace only."""
 
+    district_lookup = HIDDEN
+
     list_display = ("kind", "status", "total", "created_by", "created_at", "finished_at")
     list_filter = ("kind", "status")
     list_select_related = ("created_by",)
@@ -492,6 +504,8 @@ class ExportJobAdmin(ReadOnlyAdmin):
 @admin.register(Feedback)
 class FeedbackAdmin(ReadOnlyAdmin):
     """Listeners' ratings of completed courses (§19), to read: they are the listeners' words."""
+
+    district_lookup = f"enrollment__listener__{LISTENER_DISTRICT}"
 
     list_display = ("enrollment", "rating", "created_at")
     list_filter = ("rating",)
@@ -504,6 +518,8 @@ class FeedbackAdmin(ReadOnlyAdmin):
 class AppealAdmin(ReadOnlyAdmin):
     """Appeals against orders (§19.4), to read; administrators answer them on /work/appeals/
     (listeners.services.appeal_answer), so the listener is told."""
+
+    district_lookup = f"listener__{LISTENER_DISTRICT}"
 
     list_display = ("listener", "order", "status", "created_at", "answered_at")
     list_filter = ("status",)
@@ -524,6 +540,8 @@ class AppealAdmin(ReadOnlyAdmin):
 @admin.register(Reminder)
 class ReminderAdmin(ReadOnlyAdmin):
     """Five-year reminders sent (send_upgrade_reminders), for answering "was I told?"."""
+
+    district_lookup = (f"listener__{LISTENER_DISTRICT}", "organisation__district")
 
     list_display = ("kind", "listener", "organisation", "basis_on", "month", "status", "sent_at")
     list_filter = ("kind", "status")

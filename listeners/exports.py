@@ -19,6 +19,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import Intake, IntakeStatus
+from institute.models import User
 from institute.xlsx import DATE, NUMBER, TEXT, Book, Sheet
 from listeners import reports
 from listeners.models import Attendance, Enrollment, FundingBasis, Mark
@@ -84,13 +85,15 @@ def _intake_title(what: Promise, intake: Intake) -> str:
     )
 
 
-def _admitted(intake: Intake) -> QuerySet[Enrollment]:
-    return Enrollment.objects.filter(intake=intake, state__in=ADMITTED_BY_ORDER_STATES).order_by(
-        *BY_NAME
+def _admitted(intake: Intake, viewer: User | None) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(intake=intake, state__in=ADMITTED_BY_ORDER_STATES)
+        .visible_to(viewer)
+        .order_by(*BY_NAME)
     )
 
 
-def intake_list_xlsx(*, intake: Intake, language: str) -> bytes:
+def intake_list_xlsx(*, intake: Intake, language: str, viewer: User | None = None) -> bytes:
     """Every enrollment of the intake, whatever its state: who, where from, on what basis
     (§14), the facts accounting needs (§20), the admission order (§15) and the result.
     Two queries (three if the intake's programme is not loaded)."""
@@ -115,6 +118,7 @@ def intake_list_xlsx(*, intake: Intake, language: str) -> bytes:
     ]
     enrollments = (
         Enrollment.objects.filter(intake=intake)
+        .visible_to(viewer)
         .select_related("listener__organisation__district", "admission_order")
         .order_by(*BY_NAME)
     )
@@ -154,16 +158,16 @@ def intake_list_xlsx(*, intake: Intake, language: str) -> bytes:
         return _to_bytes(book)
 
 
-def intake_attendance_xlsx(*, intake: Intake, language: str) -> bytes:
+def intake_attendance_xlsx(*, intake: Intake, language: str, viewer: User | None = None) -> bytes:
     """The attendance journal: a row per admitted listener, a column per session with its
     date and hours, then hours present, hours marked and the share present (counted by hours,
     EnrollmentQuerySet.with_attendance). Three queries: sessions, people, all the marks."""
     sessions = list(intake.sessions.order_by("date", "starts_at", "pk"))
-    enrollments = _admitted(intake).select_related("listener").with_attendance()
+    enrollments = _admitted(intake, viewer).select_related("listener").with_attendance()
     marks = {
         (enrollment_id, session_id): mark
         for enrollment_id, session_id, mark in Attendance.objects.filter(
-            enrollment__intake=intake, enrollment__state__in=ADMITTED_BY_ORDER_STATES
+            enrollment__in=_admitted(intake, viewer).order_by()
         ).values_list("enrollment_id", "session_id", "mark")
     }
     with translation.override(language):
@@ -211,7 +215,7 @@ def intake_attendance_xlsx(*, intake: Intake, language: str) -> bytes:
         return _to_bytes(book)
 
 
-def intake_results_xlsx(*, intake: Intake, language: str) -> bytes:
+def intake_results_xlsx(*, intake: Intake, language: str, viewer: User | None = None) -> bytes:
     """The results of the admitted listeners (§21): state, final result, completion date and
     the share of hours attended. One query for the people (two if the programme is not
     loaded)."""
@@ -225,7 +229,9 @@ def intake_results_xlsx(*, intake: Intake, language: str) -> bytes:
         Column(_("Completed on"), 12, DATE),
         Column(_("Attendance, %"), 12),
     ]
-    enrollments = _admitted(intake).select_related("listener__organisation").with_attendance()
+    enrollments = (
+        _admitted(intake, viewer).select_related("listener__organisation").with_attendance()
+    )
     with translation.override(language):
         states = _choice_labels(EnrollmentState)
         book = Book()
@@ -258,6 +264,7 @@ def accounting_xlsx(
     end: datetime.date,
     language: str,
     progress: Callable[[int, int], None] | None = None,
+    viewer: User | None = None,
 ) -> bytes:
     """For accounting (§20, SPEC §4): the admitted listeners of the intakes running on at
     least one day from `start` to `end`, on two sheets: those from another town (owed travel
@@ -286,6 +293,7 @@ def accounting_xlsx(
             state__in=ADMITTED_BY_ORDER_STATES,
         )
         .exclude(intake__status=IntakeStatus.CANCELLED)
+        .visible_to(viewer)
         .select_related("intake__programme", "listener__organisation__district")
         .order_by("intake__start_date", "intake__code", *BY_NAME)
     )

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.models import Intake
 from courses.rules import ProgrammeKind
-from institute.models import BackgroundJob, Organisation
+from institute.models import BackgroundJob, Organisation, in_district_of
 from listeners import rules
 from listeners.rules import (
     EnrollmentState,
@@ -28,8 +28,16 @@ from listeners.rules import (
     UpgradeStatus,
 )
 
+# Where a listener's district is: that of the organisation they work at (SPEC §4). A district
+# methodologist sees a person by this path, wherever the person studies.
+LISTENER_DISTRICT = "organisation__district"
+
 
 class ListenerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ListenerQuerySet":
+        """The people `user` may see: a district methodologist, their district's only (§6)."""
+        return in_district_of(self, user, LISTENER_DISTRICT)
+
     def refresh_last_upgrade(self) -> int:
         """Recompute `last_upgrade_on` of these listeners in one UPDATE (SPEC §3).
 
@@ -307,6 +315,10 @@ class FundingBasis(models.TextChoices):
 
 
 class EnrollmentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "EnrollmentQuerySet":
+        """The enrollments of the people `user` may see (ListenerQuerySet.visible_to)."""
+        return in_district_of(self, user, f"listener__{LISTENER_DISTRICT}")
+
     def holding_seats(self) -> "EnrollmentQuerySet":
         return self.filter(state__in=rules.SEAT_HOLDING_STATES)
 

@@ -371,9 +371,10 @@ def intake_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     """What the listeners of an intake said about it (§19), beside the programme's average
     over all its intakes."""
     intake = get_object_or_404(Intake.objects.select_related("programme"), pk=pk)
-    answers = Feedback.objects.filter(enrollment__intake=intake).select_related(
-        "enrollment__listener"
-    )
+    # A district methodologist reads what their district's listeners said (§6).
+    answers = Feedback.objects.filter(
+        enrollment__in=Enrollment.objects.filter(intake=intake).visible_to(request.user)
+    ).select_related("enrollment__listener")
     summary = answers.aggregate(average=Avg("rating"), count=Count("pk"))
     programme = Feedback.objects.filter(enrollment__intake__programme=intake.programme_id)
     programme_summary = programme.aggregate(

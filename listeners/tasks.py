@@ -115,7 +115,9 @@ def _apply(importing: QuerySet[ImportJob]) -> None:
 def _accounting(job: ExportJob, progress) -> tuple[bytes, str]:
     start = datetime.date.fromisoformat(job.params["start"])
     end = datetime.date.fromisoformat(job.params["end"])
-    data = exports.accounting_xlsx(start=start, end=end, language=job.language, progress=progress)
+    data = exports.accounting_xlsx(
+        start=start, end=end, language=job.language, progress=progress, viewer=job.created_by
+    )
     return data, f"accounting-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"
 
 
@@ -127,6 +129,10 @@ def _compliance(job: ExportJob, progress) -> tuple[bytes, str]:
         district=District.objects.filter(pk=params.get("district")).first(),
         organisation=Organisation.objects.filter(pk=params.get("organisation")).first(),
     )
+    creator = job.created_by
+    if creator is not None and creator.sees_one_district and scope.district != creator.district:
+        # Narrowed when the job was made; a place deleted since must not widen it to all.
+        scope = reports.Scope(region=creator.district.region, district=creator.district)
     on = datetime.date.fromisoformat(params["on"])
     data = exports.compliance_xlsx(
         scope=scope,
@@ -179,9 +185,7 @@ def invite_admitted(enrollment_ids: list[int], base_url: str) -> int:
     a password meanwhile is skipped, so a rerun sends nobody a second link they need not."""
     from listeners.online import admitted_invite
 
-    enrollments = list(
-        Enrollment.objects.filter(pk__in=enrollment_ids).select_related("listener")
-    )
+    enrollments = list(Enrollment.objects.filter(pk__in=enrollment_ids).select_related("listener"))
     return admitted_invite(enrollments=enrollments, request_or_base_url=base_url)
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
-from institute.access import can_change, workspace_change, workspace_view
+from institute.access import can_change, institute_staff, workspace_change, workspace_view
 from institute.models import District, Organisation, Region, Role, User
 from institute.responses import PDF, XLSX, file_response
 from listeners import exports, reports, rules, services
@@ -79,7 +79,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ]
     }
     counts["applications"] = (
-        Enrollment.objects.filter(state__in=[S.APPLIED, S.WAITLISTED])
+        Enrollment.objects.visible_to(request.user)
+        .filter(state__in=[S.APPLIED, S.WAITLISTED])
         .exclude(intake__status=IntakeStatus.CANCELLED)
         .count()
     )
@@ -131,6 +132,14 @@ def _enrollment(intake: Intake, pk: int) -> Enrollment:
     )
 
 
+def _hidden(user: User, intake: Intake, shown: int, **filters: object) -> int:
+    """How many of the intake's people (narrowed by `filters`) a district methodologist does
+    not see beside the `shown` ones: the page says so rather than pretend they are not there."""
+    if not user.sees_one_district:
+        return 0
+    return intake.enrollments.filter(**filters).count() - shown
+
+
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
     """Put a service's RuleViolation beside its field when the form has it, else on top."""
     if hasattr(error, "error_dict"):
@@ -155,23 +164,21 @@ def _page(
     state = request.GET.get("state", "")
     if state not in S.values:
         state = ""
-    enrollments = intake.enrollments.select_related(
+    visible = intake.enrollments.visible_to(request.user)
+    enrollments = visible.select_related(
         "listener__organisation", "customer", "admission_order", "expulsion_order"
     ).order_by("listener__last_name", "listener__first_name", "pk")
     if state:
         enrollments = enrollments.filter(state=state)
     counts = dict(
-        intake.enrollments.order_by()
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
+        visible.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     )
     page = Paginator(enrollments, ENROLLMENTS_PER_PAGE).get_page(request.GET.get("page"))
     for enrollment in page.object_list:
         enrollment.badge = STATE_BADGES.get(enrollment.state, "")
     if expelling is None and request.GET.get("expel", "").isdigit():
         expelling = (
-            intake.enrollments.select_related("listener")
+            visible.select_related("listener")
             .filter(pk=int(request.GET["expel"]), state=S.ADMITTED)
             .first()
         )
@@ -188,6 +195,7 @@ def _page(
         "state": state,
         "states": [(value, label, counts.get(value, 0)) for value, label in S.choices],
         "total": sum(counts.values()),
+        "hidden": _hidden(request.user, intake, sum(counts.values())),
         "seats": {
             "state_free": free["state"],
             "state_total": intake.state_order_seats,
@@ -195,6 +203,8 @@ def _page(
             "contract_total": intake.contract_seats,
         },
         "can_change": writer,
+        # The head's order names the people of every district (order_pdf).
+        "order_links": not request.user.sees_one_district,
         "add_form": add_form,
         "admit_form": admit_form,
         "expel_form": expel_form,
@@ -378,6 +388,14 @@ def order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     order = get_object_or_404(
         Order.objects.select_related("intake__programme"), pk=pk, kind=OrderKind.ADMISSION
     )
+    # An order is one document: it is not cut to a district; a district methodologist reads
+    # it only when every person it admits is of their district.
+    admitted = Enrollment.objects.filter(admission_order=order)
+    if (
+        request.user.sees_one_district
+        and admitted.exclude(pk__in=admitted.visible_to(request.user).values("pk")).exists()
+    ):
+        raise Http404
     return _pdf(render_admission_order_pdf(order), f"order-{order.year}-{order.pk}.pdf")
 
 
@@ -387,7 +405,9 @@ def expulsion_reference_pdf(request: HttpRequest, intake_pk: int, pk: int) -> Ht
     """The reference an expelled listener receives, stating the reason (§22)."""
     intake = _intake(intake_pk)
     enrollment = get_object_or_404(
-        Enrollment.objects.select_related("listener", "intake__programme", "expulsion_order"),
+        Enrollment.objects.visible_to(request.user).select_related(
+            "listener", "intake__programme", "expulsion_order"
+        ),
         intake=intake,
         pk=pk,
         state=S.EXPELLED,
@@ -439,7 +459,7 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
 PREVIEW_ROWS = 50
 
 
-@workspace_view
+@institute_staff
 def import_detail(request: HttpRequest, pk: int, job_pk: int) -> HttpResponse:
     """How far the check or the import has got; the bad rows and why; the confirm button.
     htmx asks again every second while the worker is busy."""
@@ -513,9 +533,10 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     the marks of the whole intake are read once and looked up in a dict."""
     intake = _intake(pk)
     sessions = list(intake.sessions.all())
+    journal = Enrollment.objects.filter(intake=intake, state__in=services.JOURNAL_STATES)
     enrollments = list(
-        Enrollment.objects.with_attendance()
-        .filter(intake=intake, state__in=services.JOURNAL_STATES)
+        journal.visible_to(request.user)
+        .with_attendance()
         .select_related("listener")
         .order_by("listener__last_name", "listener__first_name", "pk")
     )
@@ -525,7 +546,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
             mark,
         )
         for enrollment_id, session_id, mark in Attendance.objects.filter(
-            enrollment__intake=intake
+            enrollment__in=[enrollment.pk for enrollment in enrollments]
         ).values_list("enrollment_id", "session_id", "mark")
     )
     writer = can_change(request.user)
@@ -548,6 +569,9 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         "intake": intake,
         "sessions": sessions,
         "rows": rows,
+        "hidden": _hidden(
+            request.user, intake, len(enrollments), state__in=services.JOURNAL_STATES
+        ),
         "can_change": writer,
     }
     return render(request, "listeners/attendance.html", context)
@@ -614,8 +638,10 @@ def _attestation_page(
     form is shown again with its errors and what was typed."""
     commission = Commission.objects.filter(intake=intake).prefetch_related("members").first()
     order = services.commission_order(intake)
+    attested = [S.ADMITTED, S.COMPLETED, S.FAILED]
     enrollments = list(
-        intake.enrollments.filter(state__in=[S.ADMITTED, S.COMPLETED, S.FAILED])
+        intake.enrollments.visible_to(request.user)
+        .filter(state__in=attested)
         .select_related("listener")
         .order_by("listener__last_name", "listener__first_name", "pk")
     )
@@ -652,6 +678,7 @@ def _attestation_page(
         "order": order,
         "approved": commission is not None and order is not None,
         "enrollments": enrollments,
+        "hidden": _hidden(request.user, intake, len(enrollments), state__in=attested),
         "attestable": any(e.state == S.ADMITTED for e in enrollments),
         "can_change": writer,
         "commission_form": commission_form,
@@ -771,7 +798,7 @@ def intake_export(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in INTAKE_EXPORTS:
         raise Http404
     intake = _intake(pk)
-    data = INTAKE_EXPORTS[kind](intake=intake, language=get_language())
+    data = INTAKE_EXPORTS[kind](intake=intake, language=get_language(), viewer=request.user)
     return _xlsx(data, f"{intake.code}-{kind}.xlsx")
 
 

@@ -195,7 +195,7 @@ TABLE: dict[str, tuple[dict, dict | None]] = {
     "listeners:period_report": (READ, None),
     "listeners:export_detail": (EXPORT, None),
     "listeners:export_download": (EXPORT, None),
-    "listeners:import_detail": (READ, None),
+    "listeners:import_detail": (STAFF, None),
     "listeners:import_confirm": (POST_ONLY, POST_STAFF),
     "listeners:intake_feedback": (READ, None),
     "listeners:appeals": (ADMINISTRATOR, None),

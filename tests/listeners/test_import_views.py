@@ -124,15 +124,16 @@ def test_a_contract_basis_is_refused_for_a_list(signed_in, intake, organisation,
     assert not ImportJob.objects.exists()
 
 
-def test_a_district_methodologist_may_look_but_not_upload_or_confirm(
+def test_a_district_methodologist_neither_reads_a_list_nor_uploads_or_confirms(
     client, district_methodologist, intake, methodologist
 ):
+    """A list's rows are people of any district, typed before they are anyone's (issue 18)."""
     job = ImportJob.objects.create(
         intake=intake, filename="a.xlsx", created_by=methodologist, status=ImportStatus.CHECKED
     )
     client.force_login(district_methodologist)
     assert (
-        client.get(reverse("listeners:import_detail", args=[intake.pk, job.pk])).status_code == 200
+        client.get(reverse("listeners:import_detail", args=[intake.pk, job.pk])).status_code == 403
     )
     assert client.get(reverse("listeners:import_upload", args=[intake.pk])).status_code == 403
     assert (
