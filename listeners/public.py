@@ -143,7 +143,8 @@ def applied(request: HttpRequest, pk: int) -> HttpResponse:
     if not done or done.get("intake") != pk:
         return redirect("public:intake", pk)
     intake = get_object_or_404(Intake.objects.select_related("programme"), pk=pk)
-    return render(request, "listeners/public/applied.html", {"intake": intake, **done})
+    # The session keeps the intake's id under "intake": the object must come after it.
+    return render(request, "listeners/public/applied.html", {**done, "intake": intake})
 
 
 @require_GET

@@ -249,6 +249,14 @@ def test_a_closed_intake_takes_no_application(apply, en, programme):
     assert Enrollment.objects.count() == 0
 
 
+def test_the_confirmation_page_names_the_course_applied_to(apply, en, open_intake):
+    apply(en, open_intake, form_data())
+    page = en.get(reverse("public:applied", args=[open_intake.pk])).content.decode()
+    title = open_intake.programme.title
+    assert f"“{title}” ({open_intake.code})" in page
+    assert "“” ()" not in page
+
+
 def test_the_confirmation_page_is_only_for_the_browser_that_applied(apply, en, client, open_intake):
     apply(en, open_intake, form_data())
     stranger = client.__class__()
