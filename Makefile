@@ -38,6 +38,7 @@ run: demo
 	@echo
 	@echo "  Institute register: http://$(HOST):$(PORT)/   (back-office: http://$(HOST):$(PORT)/admin/)"
 	@$(PY) manage.py demo_data --accounts
+	@$(PY) manage.py advance_intakes
 	@echo
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker & \

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from courses import rules
-from courses.rules import Band, DocumentKind, ProgrammeKind
+from courses.rules import Band, DocumentKind, IntakeStatus, ProgrammeKind
 from institute.models import Branch, District, Field, Teacher, localized
 from institute.rules import RuleViolation
 
@@ -177,14 +177,6 @@ class Place(models.TextChoices):
     BRANCH = "branch", _("At a branch")
     DISTRICT = "district", _("In a district")
     DISTANCE = "distance", _("Distance learning")
-
-
-class IntakeStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    OPEN = "open", _("Open for applications")
-    IN_PROGRESS = "in_progress", _("In progress")
-    FINISHED = "finished", _("Finished")
-    CANCELLED = "cancelled", _("Cancelled")
 
 
 # Enrollment states and the funding basis as listeners names them (listeners.rules

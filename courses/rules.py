@@ -20,6 +20,14 @@ class ProgrammeKind(models.TextChoices):
     SECOND_DEGREE = "second_degree", _("Second higher degree")
 
 
+class IntakeStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    OPEN = "open", _("Open for applications")
+    IN_PROGRESS = "in_progress", _("In progress")
+    FINISHED = "finished", _("Finished")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
 class Band(models.TextChoices):
     SHORT = "short", _("Short-term")
     MEDIUM = "medium", _("Medium-term")
@@ -208,4 +216,64 @@ def validate_session_hours(*, programme_hours: int, session_hours: list[int]) ->
             _("The sessions add up to %(total)s hours, the programme has %(hours)s."),
             code="session_hours",
             params={"total": total, "hours": programme_hours},
+        )
+
+
+# --- how an intake's status moves (SPEC §5) ------------------------------------------------
+#
+# planned → open for applications → in progress → finished; cancelled from any but finished.
+# The methodologist opens an intake for applications and may close them again before it
+# starts; the calendar does the rest: on its first day an intake is in progress, after its
+# last day it is finished (intake_status_by_date, applied daily by `advance_intakes`). One
+# that runs out early may be marked finished by hand on its last day.
+INTAKE_MOVES_BY_HAND: dict[str, frozenset[str]] = {
+    IntakeStatus.PLANNED: frozenset({IntakeStatus.OPEN}),
+    IntakeStatus.OPEN: frozenset({IntakeStatus.PLANNED}),
+    IntakeStatus.IN_PROGRESS: frozenset({IntakeStatus.FINISHED}),
+    IntakeStatus.FINISHED: frozenset(),
+    IntakeStatus.CANCELLED: frozenset(),
+}
+
+
+def intake_status_by_date(
+    status: str, *, start: datetime.date, end: datetime.date, today: datetime.date
+) -> str:
+    """The status the calendar gives an intake on `today`: planned and open intakes are in
+    progress from their first day, any live one is finished after its last; a cancelled or
+    finished intake stays as it is."""
+    if status in (IntakeStatus.FINISHED, IntakeStatus.CANCELLED):
+        return status
+    if end < today:
+        return IntakeStatus.FINISHED
+    if start <= today:
+        return IntakeStatus.IN_PROGRESS
+    return status
+
+
+def intake_move_check(
+    status: str, to: str, *, start: datetime.date, end: datetime.date, today: datetime.date
+) -> None:
+    """Refuse, with a message a methodologist can act on, a move of an intake's status by
+    hand that the order above does not allow (cancelling has its own service)."""
+    if to not in INTAKE_MOVES_BY_HAND.get(status, frozenset()):
+        raise RuleViolation(
+            _("An intake that is “%(status)s” cannot be made “%(to)s”.")
+            % {
+                "status": IntakeStatus(status).label,
+                "to": IntakeStatus(to).label if to in IntakeStatus.values else to,
+            },
+            code="intake_move",
+        )
+    if to in (IntakeStatus.OPEN, IntakeStatus.PLANNED) and start <= today:
+        raise RuleViolation(
+            _(
+                "The intake has started: applications can be opened or closed only before its first day."
+            ),
+            code="intake_started",
+        )
+    if to == IntakeStatus.FINISHED and end > today:
+        raise RuleViolation(
+            _("An intake can be marked finished on its last day (%(end)s) or later.")
+            % {"end": end.strftime("%d.%m.%Y")},
+            code="intake_not_ended",
         )

@@ -1,13 +1,15 @@
 """Workflows on programmes and intakes: each atomic, keyword-only, raising RuleViolation; and
 the staffing load planning puts on a field (§23)."""
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
+from courses import rules
 from courses.models import Intake, IntakeStatus, Programme, Session
 from institute.models import Field, Teacher, User
 from institute.rules import (
@@ -68,6 +70,44 @@ def intake_cancel(*, intake: Intake, reason: str, by: User | None) -> Intake:
     intake.save(update_fields=["status", "cancel_reason"])
     log_action(obj=intake, action="intake.cancelled", by=by, reason=reason)
     return intake
+
+
+@transaction.atomic
+def intake_move(*, intake: Intake, to: str, by: User | None, today: datetime.date) -> Intake:
+    """Move an intake's status by hand: open it for applications, close them again before it
+    starts, or mark it finished on its last day (courses.rules.intake_move_check)."""
+    intake = Intake.objects.select_for_update().select_related("programme").get(pk=intake.pk)
+    was = intake.status
+    rules.intake_move_check(was, to, start=intake.start_date, end=intake.end_date, today=today)
+    intake.status = to
+    intake.save(update_fields=["status"])
+    log_action(obj=intake, action="intake.status_changed", by=by, was=was, now=to)
+    return intake
+
+
+def intakes_advance(*, today: datetime.date) -> int:
+    """Give every live intake the status its dates give it on `today` (in progress from its
+    first day, finished after its last), each move in its own transaction and in the audit
+    trail with nobody as its author. Run daily (`manage.py advance_intakes`); a second run
+    on the same day moves nothing. Returns the number of intakes moved."""
+    due = Intake.objects.filter(
+        Q(status__in=[IntakeStatus.PLANNED, IntakeStatus.OPEN], start_date__lte=today)
+        | Q(status=IntakeStatus.IN_PROGRESS, end_date__lt=today)
+    )
+    moved = 0
+    for pk in due.values_list("pk", flat=True).iterator():
+        with transaction.atomic():
+            intake = Intake.objects.select_for_update().get(pk=pk)
+            now = rules.intake_status_by_date(
+                intake.status, start=intake.start_date, end=intake.end_date, today=today
+            )
+            if now == intake.status:
+                continue
+            was, intake.status = intake.status, now
+            intake.save(update_fields=["status"])
+            log_action(obj=intake, action="intake.status_advanced", by=None, was=was, now=now)
+            moved += 1
+    return moved
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ urlpatterns = [
     path("intakes/<int:pk>/", views.intake_detail, name="intake_detail"),
     path("intakes/<int:pk>/edit/", views.intake_edit, name="intake_edit"),
     path("intakes/<int:pk>/cancel/", views.intake_cancel, name="intake_cancel"),
+    path("intakes/<int:pk>/status/", views.intake_move, name="intake_move"),
     path("intakes/<int:pk>/sessions/", views.session_add, name="session_add"),
     path(
         "intakes/<int:pk>/sessions/<int:session_pk>/remove/",

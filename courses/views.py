@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from courses import rules, services
@@ -18,7 +19,7 @@ from courses.forms import (
     ProgrammeForm,
     SessionForm,
 )
-from courses.models import Intake, Programme, Session
+from courses.models import Intake, IntakeStatus, Programme, Session
 from courses.rules import Band, DocumentKind
 from institute.access import workspace_change, workspace_view
 from institute.rules import RuleViolation
@@ -170,6 +171,29 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "courses/intake_detail.html", _intake_context(intake))
 
 
+# The buttons that move an intake's status by hand (courses.rules.INTAKE_MOVES_BY_HAND).
+MOVE_LABELS = {
+    IntakeStatus.OPEN: _lazy("Open for applications"),
+    IntakeStatus.PLANNED: _lazy("Close applications"),
+    IntakeStatus.FINISHED: _lazy("Mark as finished"),
+}
+
+
+def _moves(intake: Intake) -> list[tuple[str, str]]:
+    """The moves of its status the intake allows today, as (status, button label)."""
+    today = timezone.localdate()
+    allowed = []
+    for to in rules.INTAKE_MOVES_BY_HAND.get(intake.status, ()):
+        try:
+            rules.intake_move_check(
+                intake.status, to, start=intake.start_date, end=intake.end_date, today=today
+            )
+        except RuleViolation:
+            continue
+        allowed.append((to, MOVE_LABELS[to]))
+    return allowed
+
+
 def _intake_context(intake: Intake, **forms: object) -> dict[str, object]:
     sessions = list(intake.sessions.select_related("teacher"))
     total = sum(session.hours for session in sessions)
@@ -196,6 +220,7 @@ def _intake_context(intake: Intake, **forms: object) -> dict[str, object]:
         "members": commission.members.all() if commission else [],
         "session_form": SessionForm(intake=intake),
         "cancel_form": IntakeCancelForm(),
+        "moves": _moves(intake),
     }
     context.update(forms)
     return context
@@ -245,6 +270,25 @@ def intake_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Intake %(code)s cancelled.") % {"code": intake.code})
         return redirect("courses:intake_detail", intake.pk)
     return render(request, "courses/intake_detail.html", _intake_context(intake, cancel_form=form))
+
+
+@require_POST
+@workspace_change
+def intake_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open an intake for applications, close them, or mark it finished (one button each)."""
+    intake = get_object_or_404(Intake, pk=pk)
+    to = request.POST.get("to", "")
+    try:
+        services.intake_move(intake=intake, to=to, by=request.user, today=timezone.localdate())
+    except RuleViolation as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Intake %(code)s is now “%(status)s”.")
+            % {"code": intake.code, "status": IntakeStatus(to).label},
+        )
+    return redirect("courses:intake_detail", intake.pk)
 
 
 @require_POST

@@ -213,6 +213,7 @@ TABLE: dict[str, tuple[dict, dict | None]] = {
     "courses:intake_detail": (READ, None),
     "courses:intake_edit": (STAFF, POST_STAFF),
     "courses:intake_cancel": (POST_ONLY, POST_STAFF),
+    "courses:intake_move": (POST_ONLY, POST_STAFF),
     "courses:session_add": (POST_ONLY, POST_STAFF),
     "courses:session_remove": (POST_ONLY, POST_STAFF),
     "certificates:register": (STAFF, None),
