@@ -250,8 +250,9 @@ class ResultsDateForm(forms.Form):
 class PeriodForm(forms.Form):
     """A period of days, first and last included."""
 
-    start = forms.DateField(label=_("from"), widget=DateInput())
-    end = forms.DateField(label=_("to"), widget=DateInput())
+    # Words of their own: "from" and "to" are also the two states of an enrollment's history.
+    start = forms.DateField(label=_("First day of the period"), widget=DateInput())
+    end = forms.DateField(label=_("Last day of the period"), widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

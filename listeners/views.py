@@ -1094,7 +1094,9 @@ def period_report(request: HttpRequest) -> HttpResponse:
     funding; the fill of each intake; state-order seats planned and used; documents issued;
     the listeners' ratings."""
     today = timezone.localdate()
-    form = PeriodForm(request.GET or None, initial={"start": today.replace(month=1, day=1)})
+    form = PeriodForm(
+        request.GET or None, initial={"start": today.replace(month=1, day=1), "end": today}
+    )
     if request.GET and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     else:

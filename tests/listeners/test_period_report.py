@@ -178,3 +178,15 @@ def test_the_report_costs_the_same_queries_whatever_the_intakes(
         make_enrollment(make_listener(organisation), intake, state=S.COMPLETED)
     with django_assert_max_num_queries(14):
         assert en.get(URL, {"start": START.isoformat(), "end": END.isoformat()}).status_code == 200
+
+
+def test_the_form_names_its_two_days_and_fills_both(en, db):
+    """The heading names the period: the form shows the same two days, under labels of their
+    own (kk and ru once shared them with an enrollment's "from" and "to" states)."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    html = en.get(URL).content.decode()
+    assert "First day of the period" in html and "Last day of the period" in html
+    assert f'name="end" value="{today.isoformat()}"' in html
+    assert f'name="start" value="{today.replace(month=1, day=1).isoformat()}"' in html
