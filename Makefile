@@ -33,6 +33,14 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo_data
 
+# The QR codes and e-mailed links name the address `make run` serves on (PORT=8001 too),
+# unless the environment or .env names another.
+ifeq ($(origin PUBLIC_BASE_URL),undefined)
+ifeq ($(shell grep -sE '^[[:space:]]*PUBLIC_BASE_URL[[:space:]]*=' .env),)
+run: export PUBLIC_BASE_URL := http://$(HOST):$(PORT)
+endif
+endif
+
 # Web server and background worker together; Ctrl-C stops both.
 run: demo
 	@echo

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
@@ -294,9 +295,19 @@ class InvitationView(PasswordResetConfirmView):
 
 class ListenerPasswordResetForm(PasswordResetForm):
     """Django's reset form, which also reaches a listener who never used their invitation:
-    the reset link then sets their first password."""
+    the reset link then sets their first password. A listener may type their IIN, as when
+    signing in: the link goes to the e-mail on record, and the page says the same whether
+    or not anyone has that IIN."""
+
+    email = forms.CharField(label=_("IIN or e-mail"), max_length=254)
 
     def get_users(self, email: str):
+        login = normalise_login(email)
+        if IIN_SHAPE.fullmatch(login):
+            user = listener_user_for(login)
+            if user is None or not user.is_active or not user.email:
+                return iter(())
+            return iter((user,))
         users = User._default_manager.filter(email__iexact=email, is_active=True)
         return (
             u

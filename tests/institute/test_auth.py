@@ -274,6 +274,26 @@ def test_a_forgotten_password_is_reset_by_e_mail(en, person):
     assert sign_in(Client(), person.iin, PASSWORD, "10.1.1.1").status_code == 200
 
 
+def test_a_password_is_reset_by_the_iin_as_sign_in_accepts_it(en, person):
+    """Typed in groups, as people type it; the link goes to the e-mail on record."""
+    iin = f"{person.iin[:6]} {person.iin[6:]}"
+    response = en.post(reverse("password_reset"), {"email": iin})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["Gulnaz@Example.kz"]
+    set_url = en.get(reset_link(mail.outbox[0]), follow=True).redirect_chain[-1][0]
+    en.post(set_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert sign_in(Client(), person.iin, NEW_PASSWORD).status_code == 302
+
+
+def test_an_unknown_iin_gets_the_same_answer_and_no_mail(en, person):
+    from tests.conftest import make_iin
+
+    response = en.post(reverse("password_reset"), {"email": make_iin()})
+    assert response.status_code == 302
+    assert response.url == reverse("password_reset_done")
+    assert mail.outbox == []
+
+
 def test_a_listener_who_lost_the_invitation_gets_a_reset_link_too(en, invited):
     mail.outbox.clear()
     en.post(reverse("password_reset"), {"email": "new@example.kz"})
