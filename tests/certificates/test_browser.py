@@ -35,10 +35,23 @@ def test_issue_all_revoke_one_and_the_public_page_says_revoked(
 
     page = browser_page(browser, live_server, administrator)
     page.goto(f"{live_server.url}/documents/intakes/{intake.pk}/")
+    # Issuing takes numbers for good: the browser asks first, and a "no" issues nothing.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.get_by_role("button", name="Issue all 2 missing documents").click()
+    page.wait_for_timeout(300)
+    assert Document.objects.filter(enrollment__intake=intake).count() == 0
+    questions = []
+
+    def accept(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
     page.get_by_role("button", name="Issue all 2 missing documents").click()
     expect(page.locator("#issue-job [data-status]")).to_have_text("Done", timeout=15000)
     expect(page.locator("#issue-job")).to_contain_text("2 of 2 processed, 2 issued")
     assert Document.objects.filter(enrollment__intake=intake).count() == 2
+    assert questions == ["Issue 2 documents? Each takes the next registration number for good."]
 
     first = Document.objects.get(enrollment__listener__last_name="Әлімов")
     page.get_by_role("link", name=first.number).click()
@@ -74,3 +87,44 @@ def test_issue_all_revoke_one_and_the_public_page_says_revoked(
     public.get_by_role("button", name="Check").click()
     expect(public.locator(".verdict")).to_contain_text("Valid")
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_one_document_is_issued_only_once_the_administrator_says_yes(
+    browser, live_server, settings, tmp_path
+):
+    """The row's button says what it does, and asks before it takes a number (issue 19)."""
+    from playwright.sync_api import expect
+
+    settings.MEDIA_ROOT = tmp_path
+    make_institute()
+    intake = make_intake(make_programme(hours=72))
+    make_enrollment(
+        make_listener(last_name="Сейітова", first_name="Дана"),
+        intake,
+        state=EnrollmentState.COMPLETED,
+    )
+    administrator = make_user(Role.ADMINISTRATOR, "admin", is_superuser=True)
+    page = browser_page(browser, live_server, administrator)
+    page.goto(f"{live_server.url}/documents/intakes/{intake.pk}/")
+    button = page.get_by_role("button", name="Issue the document", exact=True)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    button.click()
+    page.wait_for_timeout(300)
+    assert not Document.objects.filter(enrollment__intake=intake).exists()
+    questions = []
+
+    def accept(dialog) -> None:
+        questions.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        button.click()
+    assert questions == [
+        "Issue the document of Сейітова Дана? It takes the next registration number for good."
+    ]
+    document = Document.objects.get(enrollment__intake=intake)
+    expect(page.get_by_role("link", name=document.number)).to_be_visible()
+    page.context.close()
