@@ -169,12 +169,15 @@ def _appeals(listener: Listener):
 def home(request: HttpRequest, listener: Listener) -> HttpResponse:
     """The overview a teacher opens on a phone: the five-year status, the courses under way
     and the answers to their appeals."""
+    today = timezone.localdate()
+    # Under way: not yet over. An intake that ended waits for its results on the courses page.
     current = (
-        Enrollment.objects.filter(listener=listener, state__in=CURRENT_STATES)
+        Enrollment.objects.filter(
+            listener=listener, state__in=CURRENT_STATES, intake__end_date__gte=today
+        )
         .select_related("intake__programme")
         .order_by("intake__start_date", "pk")
     )
-    today = timezone.localdate()
     current = list(current)
     sessions = _upcoming_sessions([e.intake_id for e in current if e.state == S.ADMITTED], today)
     for enrollment in current:

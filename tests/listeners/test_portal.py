@@ -47,6 +47,28 @@ def test_home_shows_the_next_session_of_a_course_under_way(client, listener):
     assert "Next upgrade due by" in response.text and "13.03.2031" in response.text
 
 
+def test_a_course_that_ended_is_no_longer_under_way(client, listener):
+    """Ten days after its last day, results not yet recorded: on the courses page, not
+    under way on the home page (issue 19)."""
+    today = timezone.localdate()
+    ended = make_intake(
+        code="ENDED-1",
+        start_date=today - datetime.timedelta(days=20),
+        end_date=today - datetime.timedelta(days=10),
+    )
+    running = make_intake(
+        code="RUNNING-1",
+        start_date=today - datetime.timedelta(days=2),
+        end_date=today + datetime.timedelta(days=5),
+    )
+    make_enrollment(listener, ended, state=S.ADMITTED)
+    make_enrollment(listener, running, state=S.ADMITTED)
+    home = _as(client, listener.user).get(reverse("portal:home")).text
+    assert f"{running.end_date:%d.%m.%Y}" in home
+    assert f"{ended.end_date:%d.%m.%Y}" not in home
+    assert f"{ended.end_date:%d.%m.%Y}" in client.get(reverse("portal:courses")).text
+
+
 def test_a_signed_in_listener_is_sent_from_the_front_door_to_their_page(client, listener):
     response = _as(client, listener.user).get(reverse("home"))
     assert response.status_code == 302
