@@ -418,6 +418,8 @@ class Session(models.Model):
             and not (self.intake.start_date <= self.date <= self.intake.end_date)
         ):
             raise RuleViolation(_("The session falls outside the intake's dates."), field="date")
+        if self._state.adding and self.intake_id:
+            rules.intake_timetable_check(self.intake.status)
 
 
 class AssessmentForm(models.TextChoices):

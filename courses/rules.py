@@ -277,3 +277,14 @@ def intake_move_check(
             % {"end": end.strftime("%d.%m.%Y")},
             code="intake_not_ended",
         )
+
+
+def intake_timetable_check(status: str) -> None:
+    """A finished or cancelled intake's timetable is history: no session is added to it or
+    removed from it (the journal and the hours of its documents rest on it)."""
+    if status in (IntakeStatus.FINISHED, IntakeStatus.CANCELLED):
+        raise RuleViolation(
+            _("The intake is “%(status)s”: its sessions can no longer be changed.")
+            % {"status": IntakeStatus(status).label},
+            code="timetable_closed",
+        )

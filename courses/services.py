@@ -114,7 +114,8 @@ def intakes_advance(*, today: datetime.date) -> int:
 def session_remove(*, session: Session, by: User | None) -> None:
     """Remove a session from an intake's timetable. A session with attendance marked is part
     of the journal and is kept: removing it would delete the marks with it."""
-    session = Session.objects.select_for_update().get(pk=session.pk)
+    session = Session.objects.select_for_update().select_related("intake").get(pk=session.pk)
+    rules.intake_timetable_check(session.intake.status)
     if session.attendance.exists():
         raise RuleViolation(
             _("Attendance is marked for the session of %(date)s: it stays in the journal.")

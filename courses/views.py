@@ -206,8 +206,12 @@ def _intake_context(intake: Intake, **forms: object) -> dict[str, object]:
         hours_warning = " ".join(error.messages)
     commission = getattr(intake, "commission", None)  # None when it has none yet
     field = intake.programme.field
+    # §23 is a check of planning: a finished or cancelled intake plans nothing more.
+    planning = intake.status not in (IntakeStatus.FINISHED, IntakeStatus.CANCELLED)
     staffing = (
-        services.staffing_planned(field=field, year=intake.start_date.year) if field else None
+        services.staffing_planned(field=field, year=intake.start_date.year)
+        if field and planning
+        else None
     )
     context: dict[str, object] = {
         "staffing": staffing,
@@ -221,6 +225,8 @@ def _intake_context(intake: Intake, **forms: object) -> dict[str, object]:
         "session_form": SessionForm(intake=intake),
         "cancel_form": IntakeCancelForm(),
         "moves": _moves(intake),
+        # The timetable of a finished or cancelled intake is shown, never changed.
+        "timetable_open": intake.status not in (IntakeStatus.FINISHED, IntakeStatus.CANCELLED),
     }
     context.update(forms)
     return context
@@ -295,6 +301,12 @@ def intake_move(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_change
 def session_add(request: HttpRequest, pk: int) -> HttpResponse:
     intake = get_object_or_404(Intake.objects.select_related("programme"), pk=pk)
+    try:
+        rules.intake_timetable_check(intake.status)
+    except RuleViolation as error:
+        # The page shows no form to add to a closed timetable: say it on top.
+        messages.error(request, " ".join(error.messages))
+        return redirect("courses:intake_detail", intake.pk)
     form = SessionForm(request.POST, intake=intake)
     if form.is_valid():
         form.save()

@@ -4,6 +4,7 @@ progress and finished by the calendar, each move checked and in the audit trail.
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -173,3 +174,32 @@ def test_a_move_of_a_changed_intake_reads_it_afresh(methodologist):
         intake_move(intake=stale, to=IntakeStatus.OPEN, by=methodologist, today=TODAY)
     intake.refresh_from_db()
     assert intake.status == IntakeStatus.CANCELLED
+
+
+def test_a_finished_intakes_timetable_is_shown_never_changed(client, methodologist, english):
+    from courses.models import Session
+
+    intake = make_intake(
+        status=IntakeStatus.FINISHED,
+        start_date=datetime.date(2026, 3, 2),
+        end_date=datetime.date(2026, 3, 13),
+    )
+    kept = Session.objects.create(intake=intake, date=intake.start_date, topic="Kept", hours=2)
+    client.force_login(methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("courses:intake_detail", args=[intake.pk])).content.decode()
+    assert "Kept" in page
+    assert reverse("courses:session_add", args=[intake.pk]) not in page
+    assert reverse("courses:session_remove", args=[intake.pk, kept.pk]) not in page
+    # The journal and the attestation are a click away.
+    assert reverse("listeners:attendance", args=[intake.pk]) in page
+    assert reverse("listeners:attestation", args=[intake.pk]) in page
+    added = client.post(
+        reverse("courses:session_add", args=[intake.pk]),
+        {"session-date": "2026-03-03", "session-topic": "Late", "session-hours": "2"},
+        follow=True,
+    )
+    assert "its sessions can no longer be changed" in added.content.decode()
+    removed = client.post(reverse("courses:session_remove", args=[intake.pk, kept.pk]), follow=True)
+    assert "its sessions can no longer be changed" in removed.content.decode()
+    assert list(Session.objects.filter(intake=intake).values_list("topic", flat=True)) == ["Kept"]
