@@ -26,3 +26,31 @@ document.addEventListener("submit", function (event) {
     button.disabled = true;
   });
 });
+
+// <input type="checkbox" data-select-all="selector">: ticks or clears every checkbox the
+// selector names (admitting a whole list of applicants at once), and shows itself ticked,
+// clear or in between as they are.
+(function () {
+  function targets(master) {
+    return document.querySelectorAll(master.getAttribute("data-select-all"));
+  }
+  function reflect(master) {
+    var boxes = Array.prototype.slice.call(targets(master));
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    master.checked = boxes.length > 0 && ticked === boxes.length;
+    master.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.hasAttribute && box.hasAttribute("data-select-all")) {
+      targets(box).forEach(function (each) { each.checked = box.checked; });
+      return;
+    }
+    document.querySelectorAll("[data-select-all]").forEach(function (master) {
+      if (box.matches && box.matches(master.getAttribute("data-select-all"))) reflect(master);
+    });
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-select-all]").forEach(reflect);
+  });
+})();

@@ -123,8 +123,15 @@ def test_the_whole_path_of_an_intake(
 
     # 3. Admit all three by an admission order: the state-order seats are then full.
     page.goto(url + f"/work/intakes/{intake.pk}/enrollments/")
-    for checkbox in page.locator("input[name=enrollment][form=admit]").all():
-        checkbox.check()
+    boxes = page.locator("input[name=enrollment][form=admit]")
+    select_all = page.get_by_role("checkbox", name="All")
+    select_all.check()
+    assert [box.is_checked() for box in boxes.all()] == [True, True, True]
+    # One cleared: the "all" box is then in between, neither ticked nor clear.
+    boxes.first.uncheck()
+    assert select_all.evaluate("box => [box.checked, box.indeterminate]") == [False, True]
+    boxes.first.check()
+    assert select_all.is_checked()
     page.fill("#id_admit-number", "15-к")
     page.fill("#id_admit-head_name", "Нұрланов Серік")
     follow(page, page.get_by_role("button", name="Admit by this order"))
