@@ -173,7 +173,7 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # The buttons that move an intake's status by hand (courses.rules.INTAKE_MOVES_BY_HAND).
 MOVE_LABELS = {
-    IntakeStatus.OPEN: _lazy("Open for applications"),
+    IntakeStatus.OPEN: _lazy("Open applications"),
     IntakeStatus.PLANNED: _lazy("Close applications"),
     IntakeStatus.FINISHED: _lazy("Mark as finished"),
 }
