@@ -38,14 +38,14 @@ def test_the_calendar_moves_an_intake_on(status, start, end, expected):
     assert rules.intake_status_by_date(status, start=start, end=end, today=TODAY) == expected
 
 
-def test_applications_cannot_be_opened_once_the_intake_has_started():
+def test_applications_cannot_be_opened_once_the_intake_has_started(english):
     with pytest.raises(RuleViolation, match="before its first day"):
         rules.intake_move_check(
             IntakeStatus.PLANNED, IntakeStatus.OPEN, start=TODAY, end=TODAY + DAY, today=TODAY
         )
 
 
-def test_an_intake_is_marked_finished_on_its_last_day_at_the_earliest():
+def test_an_intake_is_marked_finished_on_its_last_day_at_the_earliest(english):
     with pytest.raises(RuleViolation, match="last day"):
         rules.intake_move_check(
             IntakeStatus.IN_PROGRESS,
@@ -102,12 +102,11 @@ def test_opening_an_intake_makes_its_public_page_and_the_catalogue_show_it(
 def test_a_refused_move_says_why_and_changes_nothing(client, methodologist, english):
     intake = make_intake(start_date=TODAY - 20 * DAY, end_date=TODAY - 10 * DAY)
     client.force_login(methodologist)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(
         reverse("courses:intake_move", args=[intake.pk]), {"to": "open"}, follow=True
     )
-    assert "cannot be made" in response.content.decode() or "first day" in (
-        response.content.decode()
-    )
+    assert "first day" in response.content.decode()
     intake.refresh_from_db()
     assert intake.status == IntakeStatus.PLANNED
     assert not AuditEntry.objects.filter(action="intake.status_changed").exists()
