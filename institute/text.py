@@ -17,6 +17,10 @@ Three kinds of character are never wanted in what a person types or a file carri
 
 import re
 import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 # Tab, line feed and carriage return are what a multi-line text area legitimately sends.
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
@@ -62,3 +66,23 @@ def clean_name(value: str | None) -> str:
     if not value:
         return ""
     return _SPACES.sub(" ", strip_invisible(value)).strip()
+
+
+def validate_no_control(value: Any) -> None:
+    """The validator every form text field runs (institute.apps): a control character gives
+    an error beside the field, in the reader's language, and the page keeps what was typed.
+    NUL is left to Django's own ProhibitNullCharactersValidator, which every form CharField
+    already runs (one error, not two, and its message is in Django's catalogues)."""
+    if not isinstance(value, str):
+        return
+    position = first_control(value.replace("\x00", " "))
+    if position is not None:
+        raise ValidationError(
+            _(
+                "Remove the invisible control character at position %(position)s: "
+                "it cannot be stored."
+            ),
+            code="control_character",
+            params={"position": position + 1},
+        )
+

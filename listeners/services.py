@@ -27,6 +27,7 @@ from courses.rules import ProgrammeKind
 from institute.models import Organisation, Role, User
 from institute.rules import RuleViolation
 from institute.services import log_action
+from institute.text import has_control
 from listeners import rules
 from listeners.models import (
     Appeal,
@@ -497,6 +498,16 @@ def results_record(
                 _("%(name)s is “%(state)s”: only admitted listeners are attested.")
                 % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
                 code="illegal_transition",
+            )
+        # The grades come as they were typed, beside no form field (issue 18).
+        if has_control(results[enrollment.pk][1]):
+            raise RuleViolation(
+                _(
+                    "The grade of %(name)s holds an invisible control character, which "
+                    "cannot be stored: remove it."
+                )
+                % {"name": enrollment.listener.full_name},
+                code="control_character",
             )
     counts = {"completed": 0, "failed": 0}
     for pk, (passed, grade) in results.items():
