@@ -27,7 +27,7 @@ from courses.rules import ProgrammeKind
 from institute.models import Organisation, Role, User
 from institute.rules import RuleViolation
 from institute.services import log_action
-from institute.text import has_control
+from institute.text import clean_name, has_control
 from listeners import rules
 from listeners.models import (
     Appeal,
@@ -425,7 +425,12 @@ def commission_approve(
     """Form (or form again) the attestation commission of an intake and approve it by an
     order of the head (§21): the commission, its members and the order, all or nothing.
     A commission has members and exactly one chair."""
-    members = [m for m in members if m.full_name.strip()]
+    # Names as the members' records keep them (NamesCleaned; bulk_create skips save()).
+    members = [
+        MemberData(full_name=clean_name(m.full_name), position=m.position.strip(), role=m.role)
+        for m in members
+        if clean_name(m.full_name)
+    ]
     if not members:
         raise RuleViolation(
             _("A commission needs its members (§21)."), field="members", code="no_members"
@@ -442,10 +447,7 @@ def commission_approve(
     commission.members.all().delete()
     CommissionMember.objects.bulk_create(
         CommissionMember(
-            commission=commission,
-            full_name=m.full_name.strip(),
-            position=m.position.strip(),
-            role=m.role,
+            commission=commission, full_name=m.full_name, position=m.position, role=m.role
         )
         for m in members
     )
@@ -455,7 +457,7 @@ def commission_approve(
         action="commission.approved",
         by=by,
         order=order.pk,
-        members=[m.full_name.strip() for m in members],
+        members=[m.full_name for m in members],
     )
     return commission
 
