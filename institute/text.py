@@ -115,8 +115,7 @@ def clean_stored_names(
     region) keeps its stored name and is logged: the migration must not fail, and which of
     the two records is the right one is a person's decision, made in the back-office."""
     groups = _unique_groups(model, fields)
-    kept = {name for group in groups for name in group}
-    columns = sorted(set(fields) | kept)
+    columns = sorted(set(fields).union(*groups))
     changed: dict[Any, dict[str, Any]] = {}
     final: dict[tuple[str, ...], dict[tuple, list]] = {group: {} for group in groups}
     for row in model._default_manager.values("pk", *columns).iterator(chunk_size=2000):
