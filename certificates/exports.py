@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Document, DocumentStatus
 from courses.rules import DocumentKind
+from institute.text import clean_name
 from institute.xlsx import Book
 from listeners.exports import (
     CHUNK_SIZE,
@@ -101,10 +102,11 @@ def register_xlsx(*, documents: QuerySet[Document], language: str) -> bytes:
                     statuses.get(document.status, document.status),
                     _local_day(document.issued_at),
                     (issuer.get_full_name() or issuer.username) if issuer else "",
-                    snapshot.get("full_name") or person.full_name,
+                    # Cleaned as the verification page shows it (certificates.views.certified).
+                    clean_name(snapshot.get("full_name") or person.full_name),
                     person.iin or person.passport_number,
                     _text(person.organisation),
-                    _snapshot_title(snapshot, intake.programme.title, language),
+                    clean_name(_snapshot_title(snapshot, intake.programme.title, language)),
                     snapshot.get("hours") or intake.programme.hours,
                     intake.code,
                     _snapshot_day(snapshot.get("start_date"), intake.start_date),

@@ -1,14 +1,14 @@
 """Forms of the register of issued documents and of the public verification page."""
 
-import unicodedata
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import DocumentStatus
 from courses.models import Intake
 from courses.rules import DocumentKind
+from institute.forms import SearchField
 from institute.models import Organisation
+from institute.text import clean_name, strip_invisible
 
 ANY = [("", _("Any"))]
 
@@ -17,7 +17,7 @@ class RegisterFilterForm(forms.Form):
     """The register's GET form: every field optional; an invalid value filters nothing.
     The intakes and organisations offered are only those with a document."""
 
-    q = forms.CharField(label=_("Number or surname"), required=False, max_length=100)
+    q = SearchField(label=_("Number or surname"), required=False, max_length=100)
     year = forms.IntegerField(label=_("year"), required=False, min_value=2000, max_value=2100)
     kind = forms.ChoiceField(
         label=_("document kind"), choices=ANY + DocumentKind.choices, required=False
@@ -81,15 +81,19 @@ class DuplicateForm(forms.Form):
 
 
 def normalise_number(value: str) -> str:
-    """A registration number as stored: spaces around and inside dropped, upper case (the
+    """A registration number as stored: spaces around and inside dropped, zero-width and
+    bidirectional-control characters too (pasted from a PDF or a message), upper case (the
     prefixes are Cyrillic, which the database's case-insensitive lookups may not fold)."""
-    return "".join(unicodedata.normalize("NFC", value).split()).upper()
+    return "".join(strip_invisible(value).split()).upper()
 
 
 def normalise_surname(value: str) -> str:
-    """A surname compared without regard to case or spacing; str.casefold folds Cyrillic
-    and the Kazakh letters (Ә/ә, І/і, Ң/ң …) alike."""
-    return " ".join(unicodedata.normalize("NFC", value).split()).casefold()
+    """A surname compared by its visible letters (institute.text.clean_name: NFC, without
+    zero-width or bidirectional-control characters, single spaces), without regard to case;
+    str.casefold folds Cyrillic and the Kazakh letters (Ә/ә, І/і, Ң/ң …) alike. Applied to
+    what is typed and to what is stored alike: a document's snapshot keeps the name as it
+    was issued, invisible characters included."""
+    return clean_name(value).casefold()
 
 
 class VerifyForm(forms.Form):

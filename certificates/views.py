@@ -34,6 +34,7 @@ from institute.access import administrator_only, institute_staff, is_administrat
 from institute.auth import client_address
 from institute.models import AuditEntry
 from institute.responses import PDF, XLSX, file_response
+from institute.text import clean_name
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -85,18 +86,23 @@ def _iso_day(value: object) -> datetime.date | None:
 
 def certified(document: Document) -> dict:
     """What the document certifies, read from its snapshot as issued (SPEC §7), in the
-    reader's language where the snapshot has it. Nothing personal beyond the name."""
+    reader's language where the snapshot has it. Nothing personal beyond the name.
+
+    The names and titles are shown cleaned (institute.text.clean_name): a snapshot frozen
+    before issue 18 may hold a zero-width or bidirectional-override character, which the
+    page must not show (an override renders the name reversed). The snapshot itself stays
+    as issued: it is the record of what the stored PDF says."""
     snapshot = document.snapshot
     return {
-        "full_name": snapshot.get("full_name", ""),
+        "full_name": clean_name(snapshot.get("full_name")),
         "kind": document.get_kind_display(),
-        "programme": _language_value(snapshot, "programme_title"),
+        "programme": clean_name(_language_value(snapshot, "programme_title")),
         "training": _language_value(snapshot, "training"),
         "hours": snapshot.get("hours"),
         "start_date": _iso_day(snapshot.get("start_date")),
         "end_date": _iso_day(snapshot.get("end_date")),
-        "institute": _language_value(snapshot, "institute_name"),
-        "signatory": snapshot.get("head_name", ""),
+        "institute": clean_name(_language_value(snapshot, "institute_name")),
+        "signatory": clean_name(snapshot.get("head_name")),
         "issued_on": _iso_day(snapshot.get("issued_on")) or timezone.localdate(document.issued_at),
     }
 

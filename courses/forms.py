@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Attention, Intake, IntakeStatus, Language, Place, Programme, Session
 from courses.rules import Band, ProgrammeKind
+from institute.forms import SearchField
 from institute.models import Role, Teacher, User
 
 ANY = [("", _("Any"))]
@@ -22,7 +23,7 @@ class DateInput(forms.DateInput):
 class ProgrammeFilterForm(forms.Form):
     """The catalogue's GET form: every field optional; an invalid value filters nothing."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = SearchField(label=_("Search"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("kind"), choices=ANY + ProgrammeKind.choices, required=False)
     band = forms.ChoiceField(label=_("band"), choices=ANY + Band.choices, required=False)
     language = forms.ChoiceField(
@@ -72,7 +73,7 @@ class ProgrammeForm(forms.ModelForm):
 
 
 class IntakeFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = SearchField(label=_("Search"), required=False, max_length=100)
     month = forms.DateField(
         label=_("Running in month"),
         required=False,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses import rules
 from courses.rules import Band, DocumentKind, IntakeStatus, ProgrammeKind
-from institute.models import Branch, District, Field, Teacher, localized
+from institute.models import Branch, District, Field, NamesCleaned, Teacher, localized
 from institute.rules import RuleViolation
 
 
@@ -27,10 +27,13 @@ class ProgrammeQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-class Programme(models.Model):
+class Programme(NamesCleaned):
     """An educational programme of one kind (§10–§11). Its band follows from kind and hours
     and is stored, so that catalogues filter on it in SQL; a programme in use is archived
     (is_active off), never deleted."""
+
+    # Printed on every document and shown on the public verification page (issue 18).
+    NAME_FIELDS = ("title_kk", "title_ru", "internship_host")
 
     code = models.CharField(_("code"), max_length=30, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=ProgrammeKind.choices)
@@ -457,7 +460,9 @@ class CommissionRole(models.TextChoices):
     SECRETARY = "secretary", _("Secretary")
 
 
-class CommissionMember(models.Model):
+class CommissionMember(NamesCleaned):
+    NAME_FIELDS = ("full_name",)
+
     commission = models.ForeignKey(
         Commission, verbose_name=_("commission"), on_delete=models.CASCADE, related_name="members"
     )

@@ -1,6 +1,7 @@
 import functools
 import re
 
+from django import forms
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
@@ -41,4 +42,13 @@ class InstituteConfig(AppConfig):
     verbose_name = _("Institute")
 
     def ready(self) -> None:
+        from institute.text import validate_no_control
+
         connection_created.connect(_sqlite_unicode_like, dispatch_uid="sqlite_unicode_like")
+        # Issue 18: every text field of every form (ours, the back-office's, Django's own)
+        # refuses control characters beside the field, as Django's CharField already refuses
+        # NUL. Set once, here, before any form class is built: `institute` is the first of
+        # INSTALLED_APPS, so this runs before the admin collects the admin modules and their
+        # forms. The subclasses with validators of their own (e-mail, URL, slug) refuse
+        # control characters through those.
+        forms.CharField.default_validators = [validate_no_control]

@@ -1,7 +1,9 @@
 """The institute (§4–§9, §23), where it works, and who works in it."""
 
 import datetime
+from collections.abc import Collection
 from decimal import Decimal
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -14,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from institute import rules
+from institute.text import clean_name
 
 
 def localized(obj: models.Model, base: str) -> str:
@@ -26,6 +29,34 @@ def localized(obj: models.Model, base: str) -> str:
     return ""
 
 
+class NamesCleaned(models.Model):
+    """A model whose NAME_FIELDS hold names people type or paste (of a person, a place, an
+    organisation, a programme): each is stored NFC-normalised, without zero-width or
+    bidirectional-control characters, with single spaces (institute.text.clean_name), so a
+    look-up by the visible letters finds it and no override can show it reversed (issue 18).
+
+    Cleaned on every save, whoever saves (a form, the back-office, a service), and before a
+    form's validation (clean_fields), so the uniqueness checks compare the stored spelling.
+    The rows stored before are cleaned by the data migrations of issue 18."""
+
+    NAME_FIELDS: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    def clean_names(self) -> None:
+        for name in self.NAME_FIELDS:
+            setattr(self, name, clean_name(getattr(self, name)))
+
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        self.clean_names()
+        super().clean_fields(exclude=exclude)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.clean_names()
+        super().save(*args, **kwargs)
+
+
 class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
     METHODOLOGIST = "methodologist", _("Methodologist")
@@ -33,9 +64,11 @@ class Role(models.TextChoices):
     LISTENER = "listener", _("Listener")
 
 
-class User(AbstractUser):
+class User(AbstractUser, NamesCleaned):
     """A person who signs in. The role decides what they see; a district methodologist (§6)
     reads the reports of one district and changes nothing."""
+
+    NAME_FIELDS = ("first_name", "last_name")
 
     role = models.CharField(_("role"), max_length=32, choices=Role.choices, default=Role.LISTENER)
     district = models.ForeignKey(
@@ -62,6 +95,9 @@ class User(AbstractUser):
         # Listeners sign in and reset passwords by e-mail in any case (email__iexact, which
         # PostgreSQL compares as UPPER(email)): without it each sign-in reads every account.
         indexes = [models.Index(Upper("email"), name="user_email_upper")]
+
+    def __str__(self) -> str:
+        return self.get_username()
 
     @property
     def is_staff_member(self) -> bool:
@@ -108,8 +144,19 @@ class InstituteKind(models.TextChoices):
     UNIVERSITY_FACULTY = "university_faculty", _("University faculty")
 
 
-class Institute(models.Model):
+class Institute(NamesCleaned):
     """The legal entity (§8) whose head signs orders and documents (§28)."""
+
+    NAME_FIELDS = (
+        "name_kk",
+        "name_ru",
+        "name_en",
+        "short_name_kk",
+        "short_name_ru",
+        "head_name",
+        "city_kk",
+        "city_ru",
+    )
 
     kind = models.CharField(
         _("kind"), max_length=32, choices=InstituteKind.choices, default=InstituteKind.REGIONAL
@@ -158,8 +205,10 @@ class RegionKind(models.TextChoices):
     CITY = "city", _("City of republican significance")
 
 
-class Region(models.Model):
+class Region(NamesCleaned):
     """One of the 17 regions and 3 cities of republican significance (ISO 3166-2:KZ)."""
+
+    NAME_FIELDS = ("name_kk", "name_ru", "name_en")
 
     code = models.CharField(_("ISO code"), max_length=5, unique=True)
     kind = models.CharField(
@@ -184,8 +233,10 @@ class DistrictKind(models.TextChoices):
     CITY_DISTRICT = "city_district", _("City district")
 
 
-class District(models.Model):
+class District(NamesCleaned):
     """A district or town of a region: the area a methodological office monitors (§6)."""
+
+    NAME_FIELDS = ("name_kk", "name_ru", "name_en")
 
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="districts"
@@ -209,8 +260,10 @@ class District(models.Model):
         return localized(self, "name")
 
 
-class Branch(models.Model):
+class Branch(NamesCleaned):
     """A branch of the institute in another town (§6)."""
+
+    NAME_FIELDS = ("name_kk", "name_ru")
 
     institute = models.ForeignKey(
         Institute, verbose_name=_("institute"), on_delete=models.PROTECT, related_name="branches"
@@ -242,8 +295,10 @@ class OrganisationKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Organisation(models.Model):
+class Organisation(NamesCleaned):
     """An education organisation where listeners work."""
+
+    NAME_FIELDS = ("name_kk", "name_ru")
 
     name_kk = models.CharField(_("name (Kazakh)"), max_length=300)
     name_ru = models.CharField(_("name (Russian)"), max_length=300)
@@ -269,8 +324,10 @@ class Organisation(models.Model):
         return localized(self, "name")
 
 
-class Field(models.Model):
+class Field(NamesCleaned):
     """A field of study with its university norm of students per teacher (§23)."""
+
+    NAME_FIELDS = ("name_kk", "name_ru", "name_en")
 
     code = models.CharField(_("code"), max_length=20, unique=True)
     name_kk = models.CharField(_("name (Kazakh)"), max_length=200)
@@ -297,8 +354,10 @@ class Field(models.Model):
         return rules.staffing_limit(self.university_norm)
 
 
-class Teacher(models.Model):
+class Teacher(NamesCleaned):
     """A member of the teaching staff (§23–§27)."""
+
+    NAME_FIELDS = ("last_name", "first_name", "patronymic")
 
     last_name = models.CharField(_("last name"), max_length=100)
     first_name = models.CharField(_("first name"), max_length=100)

@@ -15,8 +15,16 @@ Three kinds of character are never wanted in what a person types or a file carri
   NFC-normalised so both compare equal.
 """
 
+import logging
 import re
 import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
 
 # Tab, line feed and carriage return are what a multi-line text area legitimately sends.
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
@@ -62,3 +70,77 @@ def clean_name(value: str | None) -> str:
     if not value:
         return ""
     return _SPACES.sub(" ", strip_invisible(value)).strip()
+
+
+def validate_no_control(value: Any) -> None:
+    """The validator every form text field runs (institute.apps): a control character gives
+    an error beside the field, in the reader's language, and the page keeps what was typed.
+    NUL is left to Django's own ProhibitNullCharactersValidator, which every form CharField
+    already runs (one error, not two, and its message is in Django's catalogues)."""
+    if not isinstance(value, str):
+        return
+    position = first_control(value.replace("\x00", " "))
+    if position is not None:
+        raise ValidationError(
+            _(
+                "Remove the invisible control character at position %(position)s: "
+                "it cannot be stored."
+            ),
+            code="control_character",
+            params={"position": position + 1},
+        )
+
+
+def _unique_groups(model: type[models.Model], fields: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The sets of columns that must stay unique together and hold one of `fields`."""
+    groups = [(field.name,) for field in model._meta.fields if field.unique]
+    groups += [tuple(together) for together in model._meta.unique_together]
+    groups += [
+        tuple(constraint.fields)
+        for constraint in model._meta.constraints
+        if isinstance(constraint, models.UniqueConstraint) and constraint.fields
+    ]
+    return [group for group in groups if set(group) & set(fields)]
+
+
+def clean_stored_names(
+    model: type[models.Model], fields: tuple[str, ...], *, batch_size: int = 500
+) -> int:
+    """Clean the names already stored in `fields` of `model` with clean_name (the data
+    migrations of issue 18); returns how many rows changed.
+
+    The rows are read in chunks and written with bulk_update in batches, so 100,000 listeners
+    are never all in memory. A row whose cleaned name would duplicate another row's under a
+    unique constraint (two districts «Алматы» and «Алматы» + a zero-width space in one
+    region) keeps its stored name and is logged: the migration must not fail, and which of
+    the two records is the right one is a person's decision, made in the back-office."""
+    groups = _unique_groups(model, fields)
+    columns = sorted(set(fields).union(*groups))
+    changed: dict[Any, dict[str, Any]] = {}
+    final: dict[tuple[str, ...], dict[tuple, list]] = {group: {} for group in groups}
+    for row in model._default_manager.values("pk", *columns).iterator(chunk_size=2000):
+        cleaned = {
+            name: row[name] if row[name] is None else clean_name(row[name]) for name in fields
+        }
+        if any(cleaned[name] != row[name] for name in fields):
+            changed[row["pk"]] = cleaned
+        for group in groups:
+            key = tuple(cleaned.get(name, row[name]) for name in group)
+            final[group].setdefault(key, []).append(row["pk"])
+    colliding = {
+        pk
+        for keys in final.values()
+        for pks in keys.values()
+        if len(pks) > 1
+        for pk in pks
+        if pk in changed
+    }
+    for pk in sorted(colliding):
+        logger.warning(
+            "%s %s keeps its stored name: cleaned, it would duplicate another's",
+            model._meta.label,
+            pk,
+        )
+    rows = [model(pk=pk, **values) for pk, values in changed.items() if pk not in colliding]
+    model._default_manager.bulk_update(rows, fields, batch_size=batch_size)
+    return len(rows)

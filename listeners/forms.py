@@ -10,6 +10,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import AssessmentForm, CommissionRole
+from institute.forms import SearchField
 from institute.models import Institute, Organisation
 from institute.rules import add_months
 from listeners import rules
@@ -277,7 +278,7 @@ class ComplianceForm(forms.Form):
         choices=[("", _("Any"))] + rules.UpgradeStatus.choices,
         required=False,
     )
-    q = forms.CharField(label=capfirst(_("IIN or name")), max_length=100, required=False)
+    q = SearchField(label=capfirst(_("IIN or name")), max_length=100, required=False)
 
     def clean_on(self) -> datetime.date:
         on = self.cleaned_data["on"] or timezone.localdate()

@@ -18,7 +18,7 @@ from django.utils.translation import pgettext_lazy
 
 from courses.models import Intake
 from courses.rules import ProgrammeKind
-from institute.models import BackgroundJob, Organisation, in_district_of
+from institute.models import BackgroundJob, NamesCleaned, Organisation, in_district_of
 from listeners import rules
 from listeners.rules import (
     EnrollmentState,
@@ -103,8 +103,12 @@ class ListenerQuerySet(models.QuerySet):
         )
 
 
-class Listener(models.Model):
-    """One person, one record, whatever the number of courses (SPEC §4)."""
+class Listener(NamesCleaned):
+    """One person, one record, whatever the number of courses (SPEC §4). The names are
+    stored cleaned (NamesCleaned): pasted with a zero-width space or a bidirectional
+    override, a surname would not be found by its visible letters (issue 18)."""
+
+    NAME_FIELDS = ("last_name", "first_name", "patronymic")
 
     iin = models.CharField(
         _("IIN"),
@@ -215,8 +219,10 @@ class Listener(models.Model):
         super().save(*args, **kwargs)
 
 
-class Order(models.Model):
+class Order(NamesCleaned):
     """An order of the head (§15, §21, §22), numbered within its year."""
+
+    NAME_FIELDS = ("head_name",)
 
     kind = models.CharField(_("kind"), max_length=16, choices=OrderKind.choices)
     number = models.CharField(_("number"), max_length=20)
@@ -592,8 +598,10 @@ class ExternalUpgradeQuerySet(models.QuerySet):
         )
 
 
-class ExternalUpgrade(models.Model):
+class ExternalUpgrade(NamesCleaned):
     """An upgrade completed at another institution, recorded from its document (SPEC §3)."""
+
+    NAME_FIELDS = ("issuer", "programme_title")
 
     listener = models.ForeignKey(
         Listener,

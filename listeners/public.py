@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from courses.models import Intake, IntakeQuerySet, Language
 from institute.models import Organisation, localized
+from institute.text import clean_name
 from listeners.online import application_submit
 from listeners.public_forms import ApplyForm, CatalogueFilterForm
 from listeners.rules import EnrollmentState
@@ -150,7 +151,7 @@ def applied(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def organisation_search(request: HttpRequest) -> HttpResponse:
     """A short list of organisations whose name or BIN matches (the apply form's htmx box)."""
-    query = " ".join(request.GET.get("organisation_query", "").split())[:100]
+    query = clean_name(request.GET.get("organisation_query", ""))[:100]
     found: list[Organisation] = []
     if len(query) >= 2:
         digits = query.replace(" ", "")

@@ -27,6 +27,7 @@ from courses.rules import ProgrammeKind
 from institute.models import Organisation, Role, User
 from institute.rules import RuleViolation
 from institute.services import log_action
+from institute.text import clean_name, has_control
 from listeners import rules
 from listeners.models import (
     Appeal,
@@ -424,7 +425,12 @@ def commission_approve(
     """Form (or form again) the attestation commission of an intake and approve it by an
     order of the head (§21): the commission, its members and the order, all or nothing.
     A commission has members and exactly one chair."""
-    members = [m for m in members if m.full_name.strip()]
+    # Names as the members' records keep them (NamesCleaned; bulk_create skips save()).
+    members = [
+        MemberData(full_name=clean_name(m.full_name), position=m.position.strip(), role=m.role)
+        for m in members
+        if clean_name(m.full_name)
+    ]
     if not members:
         raise RuleViolation(
             _("A commission needs its members (§21)."), field="members", code="no_members"
@@ -441,10 +447,7 @@ def commission_approve(
     commission.members.all().delete()
     CommissionMember.objects.bulk_create(
         CommissionMember(
-            commission=commission,
-            full_name=m.full_name.strip(),
-            position=m.position.strip(),
-            role=m.role,
+            commission=commission, full_name=m.full_name, position=m.position, role=m.role
         )
         for m in members
     )
@@ -454,7 +457,7 @@ def commission_approve(
         action="commission.approved",
         by=by,
         order=order.pk,
-        members=[m.full_name.strip() for m in members],
+        members=[m.full_name for m in members],
     )
     return commission
 
@@ -497,6 +500,16 @@ def results_record(
                 _("%(name)s is “%(state)s”: only admitted listeners are attested.")
                 % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
                 code="illegal_transition",
+            )
+        # The grades come as they were typed, beside no form field (issue 18).
+        if has_control(results[enrollment.pk][1]):
+            raise RuleViolation(
+                _(
+                    "The grade of %(name)s holds an invisible control character, which "
+                    "cannot be stored: remove it."
+                )
+                % {"name": enrollment.listener.full_name},
+                code="control_character",
             )
     counts = {"completed": 0, "failed": 0}
     for pk, (passed, grade) in results.items():

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from certificates.models import DocumentStatus
+from listeners.models import Listener
 from tests.certificates.test_views import completed, make_document
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +160,81 @@ def test_the_wait_shrinks_as_the_window_passes(en, document, monkeypatch):
     assert "try again in 1 minute." in response.content.decode()
     monkeypatch.setattr(time, "time", lambda: now + 10 * 60 + 1)
     assert _miss(en).status_code == 200
+
+
+# --- names with invisible characters (issue 18) --------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["Сейітқызы", "сейіт\u200bқызы", "\u202eСЕЙІТҚЫЗЫ\u202c"])
+def test_a_holder_saved_with_invisible_characters_is_found_by_the_visible_surname(
+    en, intake, organisation, administrator, typed
+):
+    """The listener is stored as the name looks (NamesCleaned), so is the document's frozen
+    copy; what is typed is cleaned the same way."""
+    enrollment = completed(
+        intake, organisation, last_name="Сейіт\u200bқызы", first_name="\u202eАйгерім\u202c"
+    )
+    assert enrollment.listener.last_name == "Сейітқызы"
+    document = make_document(enrollment, by=administrator)
+    response = en.post(LOOKUP, {"number": document.number, "surname": typed})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Valid" in page and "<bdi>Сейітқызы Айгерім</bdi>" in page
+
+
+def test_a_document_frozen_with_invisible_characters_is_found_and_shown_as_it_looks(
+    en, intake, organisation, administrator
+):
+    """Issued before names were cleaned: the snapshot keeps them as issued (the record of
+    what the stored PDF says), the page shows them cleaned and isolated, and the look-up
+    compares both sides by their visible letters."""
+    enrollment = completed(intake, organisation, last_name="Әлімов", first_name="Нұрлан")
+    Listener.objects.filter(pk=enrollment.listener_id).update(last_name="\u202eӘлімов\u200b")
+    snapshot = {
+        "full_name": "\u202eӘлімов\u200b Нұрлан",
+        "last_name": "\u202eӘлімов\u200b",
+        "programme_title_kk": "Бағдарлама\u202e  бойынша",
+        "hours": 72,
+        "start_date": "2026-03-02",
+        "end_date": "2026-03-13",
+        "issued_on": "2026-03-20",
+        "institute_name_kk": "Павлодар\u200b облыстық институты",
+        "head_name": "\u2067Қ. Жұмабеков\u2069",
+    }
+    document = make_document(enrollment, by=administrator, snapshot=snapshot)
+    response = en.post(LOOKUP, {"number": document.number, "surname": "әлімов"})
+    page = response.content.decode()
+    assert response.status_code == 200 and "Valid" in page
+    for char in ("\u202e", "\u200b", "\u2067", "\u2069"):
+        assert char not in page
+    assert "<bdi>Әлімов Нұрлан</bdi>" in page
+    assert "<bdi>Бағдарлама бойынша</bdi>" in page
+    assert "<bdi>Павлодар облыстық институты</bdi>" in page
+    assert "<bdi>Қ. Жұмабеков</bdi>" in page
+    document.refresh_from_db()
+    assert document.snapshot == snapshot
+
+
+def test_the_page_isolates_every_text_people_typed_in_bdi(en, document):
+    """An override in a name or a title cannot reverse the text around it."""
+    page = _token_page(en, document)
+    assert "<dd><bdi>Әлімов Нұрлан</bdi></dd>" in page
+    assert "<bdi>Павлодар облыстық институты</bdi>" in page
+    assert "<bdi>Қ. Жұмабеков</bdi>" in page
+    programme = document.snapshot["programme_title_kk"]
+    assert f"<bdi>{programme}</bdi>" in page
+
+
+def test_the_lookup_refuses_a_control_character_beside_the_field_and_counts_no_failure(
+    en, document
+):
+    typed = {"number": document.number, "surname": "Әлі\x1bмов"}
+    response = en.post(LOOKUP, typed, REMOTE_ADDR="10.0.0.1")
+    assert response.status_code == 400
+    errors = response.context["form"].errors.as_data()["surname"]
+    assert [error.code for error in errors] == ["control_character"]
+    assert "Remove the invisible control character at position 4" in response.content.decode()
+    assert "Әлімов Нұрлан" not in response.content.decode()
+    for _ in range(4):
+        _miss(en)
+    assert _miss(en).status_code == 200  # the fifth miss: the refused form did not count
