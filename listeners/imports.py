@@ -1,12 +1,13 @@
 """Reading and checking a list of applicants from an .xlsx or .csv file (§14–§15).
 
 Nothing here saves anything: `rows_read` turns a file into rows (listeners.upload_reading
-tells a .csv's encoding) and marks the cells that cannot be kept (a control character, a
-value too long, garbled text); `rows_check` marks every row that cannot be imported and why
-(bad IIN, unknown organisation, duplicate in the file, already enrolled), in a constant
-number of queries whatever the number of rows. `rows_apply` saves a checked list, all or
-nothing; `import_job_run` starts the import of a confirmed list, or runs again the stage of a
-job that a dead worker left unfinished.
+tells a .csv's encoding, and refuses a workbook whose reading would not stay small) and marks
+the cells that cannot be kept (a control character, a value too long, garbled text);
+`rows_check` marks every row that cannot be imported and why (bad IIN, unknown organisation,
+duplicate in the file, already enrolled), in a constant number of queries whatever the number
+of rows. `rows_apply` saves a checked list, all or nothing; `import_job_run` starts the
+import of a confirmed list, or runs again the stage of a job that a dead worker left
+unfinished.
 """
 
 from collections.abc import Callable

@@ -1,7 +1,14 @@
-"""An uploaded list read into a table of strings (issue 18).
+"""An uploaded list read into a table of strings, with bounded work (issue 18).
 
-A .csv comes in many encodings: `csv_decode` tells them by the byte order mark, then by
-which decoding gives plausible Kazakh and Russian text. `text_fault` tells a value
+An upload is at most 5 MB (listeners.forms), but what an .xlsx unpacks to is not: it is a ZIP
+of XML parts, and 2 MB can unpack to gigabytes (a zip bomb), to a million empty formatted
+rows, or to XML entities that expand a billion times. So before openpyxl opens a workbook,
+`_workbook_inspect` reads the ZIP's directory, then streams every part once through expat
+(constant memory), and refuses at the first cap passed with a message that says what to do;
+openpyxl then reads the first sheet in read-only mode, never beyond the caps.
+
+A .csv has no such risks but many encodings: `csv_decode` tells them by the byte order mark,
+then by which decoding gives plausible Kazakh and Russian text. `text_fault` tells a value
 that is still garbled after all that (text pasted from a file read in the wrong encoding
 elsewhere), so that it is refused rather than saved.
 """
@@ -11,8 +18,12 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from xml.parsers import expat
 
 from django.utils.translation import gettext as _
 
@@ -23,20 +34,336 @@ class ImportFileError(Exception):
 
 # --- .xlsx ------------------------------------------------------------------------------------
 
+MAX_COLUMNS = 50  # a list has about ten columns; a whole-row selection declares 16,384 (XFD)
+# Rows read from the top of a sheet beyond the list's own rows: blank lines between blocks.
+MAX_BLANK_ROWS = 1_000
+# <row> elements in one sheet, the empty ones Excel keeps for a height or a format included:
+# five times the longest list, so a sheet formatted far below its list is still read.
+MAX_ROW_ELEMENTS = 100_000
+# <c> elements in one sheet, empty formatted ones included (the longest list, 15 columns
+# wide), and texts in the shared strings. openpyxl reads about 40,000 cells a second.
+MAX_CELLS = 300_000
+# XML elements in the whole workbook: bounds the scan itself (half a million a second on a
+# slow machine). A 20,000-row list of ten columns has 420,000 to 620,000.
+MAX_ELEMENTS = 800_000
+# openpyxl holds in memory at once one row (or one shared text) with all its elements, and
+# the whole of every other element of a part: styles, theme and workbook are parsed whole,
+# and a sheet's columns, merged cells and hyperlinks kept (about half a kilobyte each).
+# A list has a few hundred; 50,000 is a hyperlink on each e-mail of the longest list, twice.
+MAX_ROW_CONTENT = 5_000
+MAX_KEPT_ELEMENTS = 50_000
+# The same in bytes: a row or a shared text (with the tags inside it), and what openpyxl keeps
+# of a part. A list's row takes a few hundred bytes; Excel's longest cell, 32,767 letters.
+# A tag is at most a row long too: expat holds a tag whole until it ends.
+MAX_ROW_BYTES = 1024 * 1024
+MAX_KEPT_BYTES = 5 * 1024 * 1024
+MAX_PARTS = 1_000  # a workbook has about ten
+MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # a 20,000-row list unpacks to about 12 MB
+# XML packs 5 to 30 times; a zip bomb a thousand times. Only parts over a megabyte are
+# measured: a small part may pack any way it likes.
+MAX_RATIO = 100
+RATIO_FROM_BYTES = 1024 * 1024
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "
+_WORKSHEET, _SST, _ROW, _CELL, _SI = (_MAIN + tag for tag in ("worksheet", "sst", "row", "c", "si"))
+_VALUE_TAGS = {_MAIN + "v", _MAIN + "is"}
+_REFERENCE = re.compile(r"([A-Za-z]{1,3})[0-9]+")
+_CHUNK = 64 * 1024
+
 
 def _unreadable() -> ImportFileError:
     return ImportFileError(_("The file is not a readable .xlsx workbook."))
 
 
+def _too_big(part: str) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "The part “%(part)s” of the workbook is far larger than a list needs: copy the "
+            "list into a new workbook and upload that."
+        )
+        % {"part": part}
+    )
+
+
+def _cells_refused() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "A sheet of the workbook has more than %(max)s cells, counting the empty ones kept "
+            "for their format: copy the list into a new workbook and upload it again."
+        )
+        % {"max": MAX_CELLS}
+    )
+
+
+@dataclass
+class _Sheet:
+    """Where the values of a sheet lie, as far as the first value beyond the caps."""
+
+    far_row: int | None = None  # the first row with a value beyond the rows read
+    far_cell: tuple[int, int] | None = None  # (row, column) of a value beyond the columns read
+
+
+def _doctype_refused(*args: object) -> None:
+    raise ImportFileError(
+        _(
+            "The workbook declares XML entities (a DOCTYPE), which a spreadsheet never does: "
+            "it is not read. Save the list again from the spreadsheet program."
+        )
+    )
+
+
+def _rows_refused() -> ImportFileError:
+    return ImportFileError(
+        _(
+            "A sheet of the workbook has more than %(max)s rows, counting the empty ones kept "
+            "for their format: delete the rows below the list, or copy the list into a new "
+            "workbook, and upload it again."
+        )
+        % {"max": MAX_ROW_ELEMENTS}
+    )
+
+
+class _WorkbookScan:
+    """Every part of a workbook streamed once through expat, refused at the first cap passed.
+
+    A DOCTYPE, where XML entities are declared, is refused before anything is expanded. In a
+    sheet, rows and cells are counted and the values beyond the caps noted; in the shared
+    strings, the texts. openpyxl clears each row and each text once read, but keeps the rest
+    of a part (`MAX_KEPT_ELEMENTS`) and a row whole while it reads it (`MAX_ROW_CONTENT`).
+
+    The handlers are closures over plain variables and the one for a part is chosen by its
+    root element: expat calls them for every element, and a sheet has hundreds of
+    thousands."""
+
+    def __init__(self, last_row: int) -> None:
+        self.last_row = last_row
+        self.elements = 0  # in the whole workbook
+
+    def part(self, archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> _Sheet | None:
+        """Scan one part; where its values lie, if it is a sheet."""
+        name, last_row = part.filename, self.last_row
+        root: str | None = None
+        budget = MAX_ELEMENTS - self.elements  # elements left for this part
+        elements = depth = content_depth = content = kept = content_start = content_bytes = 0
+        rows = cells = texts = row = column = 0
+        cell_ref: str | None = None
+        sheet = _Sheet()
+        cell_tag, row_tag, value_tags = _CELL, _ROW, _VALUE_TAGS
+        parser = expat.ParserCreate(namespace_separator=" ")
+
+        def first(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal root, depth, elements
+            root, depth, elements = tag, 1, 1
+            parser.StartElementHandler = {_WORKSHEET: in_sheet, _SST: in_texts}.get(tag, other)
+
+        def end(tag: str) -> None:
+            nonlocal depth, content_depth, content_bytes
+            if depth == content_depth:
+                content_depth = 0
+                span = parser.CurrentByteIndex - content_start
+                if span > MAX_ROW_BYTES:
+                    raise _too_big(name)
+                content_bytes += span
+            depth -= 1
+
+        def kept_one() -> None:
+            nonlocal kept
+            kept += 1
+            if kept > MAX_KEPT_ELEMENTS or elements > budget:
+                raise _too_big(name)
+
+        def in_sheet(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal depth, elements, content_depth, content, rows, cells, row, column, cell_ref
+            nonlocal content_start
+            depth += 1
+            elements += 1
+            if content_depth:  # in a row: the most frequent case first
+                content += 1
+                if content > MAX_ROW_CONTENT or elements > budget:
+                    raise _too_big(name)
+                if tag == cell_tag:
+                    cells += 1
+                    if cells > MAX_CELLS:
+                        raise _cells_refused()
+                    cell_ref = attrs.get("r")
+                    column += 1
+                elif tag in value_tags:
+                    if cell_ref:
+                        column, cell_ref = _column(cell_ref), None
+                    if row > last_row and sheet.far_row is None:
+                        sheet.far_row = row
+                    if column > MAX_COLUMNS and sheet.far_cell is None:
+                        sheet.far_cell = (row, column)
+            elif tag == row_tag:
+                rows += 1
+                if rows > MAX_ROW_ELEMENTS:
+                    raise _rows_refused()
+                if elements > budget:
+                    raise _too_big(name)
+                number = attrs.get("r")
+                # As openpyxl reads it: a row without a number follows the one before.
+                row = int(float(number)) if number else row + 1
+                column = 0
+                content_depth, content, content_start = depth, 0, parser.CurrentByteIndex
+            else:  # not the sheet's data, which is read row by row: kept
+                kept_one()
+
+        def in_texts(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal depth, elements, content_depth, content, texts, content_start
+            depth += 1
+            elements += 1
+            if content_depth:
+                content += 1
+                if content > MAX_ROW_CONTENT or elements > budget:
+                    raise _too_big(name)
+            elif tag == _SI:
+                texts += 1
+                if texts > MAX_CELLS:
+                    raise _cells_refused()
+                content_depth, content, content_start = depth, 0, parser.CurrentByteIndex
+            else:
+                kept_one()
+
+        def other(tag: str, attrs: dict[str, str]) -> None:
+            nonlocal depth, elements
+            depth += 1
+            elements += 1
+            kept_one()
+
+        parser.StartDoctypeDeclHandler = _doctype_refused
+        parser.EntityDeclHandler = _doctype_refused
+        parser.StartElementHandler = first
+        parser.EndElementHandler = end
+        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        fed = 0
+        with archive.open(part) as stream:
+            try:
+                while chunk := stream.read(_CHUNK):
+                    parser.Parse(chunk, False)
+                    fed += len(chunk)
+                    if fed - parser.CurrentByteIndex > MAX_ROW_BYTES:  # a tag not yet ended
+                        raise _too_big(name)
+                parser.Parse(b"", True)
+            except expat.ExpatError as error:
+                if root is not None:
+                    raise _unreadable() from error
+                return None  # not XML: openpyxl cannot parse it as XML either
+            finally:
+                self.elements += elements
+        if part.file_size - content_bytes > MAX_KEPT_BYTES:
+            raise _too_big(name)
+        return sheet if root == _WORKSHEET else None
+
+
+def _column(reference: str) -> int:
+    """The column of a cell reference (“XFD5” is 16,384), as openpyxl reads it."""
+    found = _REFERENCE.fullmatch(reference)
+    if found is None:
+        raise ValueError(reference)
+    number = 0
+    for letter in found[1].upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _workbook_inspect(archive: zipfile.ZipFile, *, last_row: int) -> dict[str, _Sheet]:
+    """Refuse a workbook whose unpacking or parsing would not stay small; say where the values
+    of each sheet lie (by part name)."""
+    parts = archive.infolist()
+    if len(parts) > MAX_PARTS:
+        raise _unreadable()
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _(
+                "The workbook unpacks to %(size)s MB, more than the %(max)s MB a list needs: "
+                "copy the list into a new workbook and upload that."
+            )
+            % {"size": unpacked // (1024 * 1024), "max": MAX_UNPACKED_BYTES // (1024 * 1024)}
+        )
+    for part in parts:
+        # Python's zipfile stops a part at its declared size (and fails its CRC check), so
+        # the sizes of the directory bound what reading can unpack. Only the two methods a
+        # spreadsheet writes are read: LZMA and bzip2 may ask for far more memory.
+        if part.flag_bits & 0x1 or part.compress_type not in (
+            zipfile.ZIP_STORED,
+            zipfile.ZIP_DEFLATED,
+        ):
+            raise _unreadable()
+        if part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_RATIO * part.compress_size:
+            raise ImportFileError(
+                _(
+                    "The part “%(part)s” of the workbook is packed %(ratio)s times, as only a zip "
+                    "bomb is: the file is not read."
+                )
+                % {"part": part.filename, "ratio": part.file_size // max(part.compress_size, 1)}
+            )
+    scan = _WorkbookScan(last_row)
+    sheets = {}
+    for part in parts:
+        if not part.is_dir() and (sheet := scan.part(archive, part)) is not None:
+            sheets[part.filename] = sheet
+    return sheets
+
+
 def xlsx_table(data: bytes, *, max_rows: int) -> Iterator[tuple[object, ...]]:
-    """The cell values of the first sheet, row by row from the first."""
+    """The cell values of the first sheet, row by row from the first, at most `max_rows`
+    under the header (and the blank rows among them) and `MAX_COLUMNS` wide."""
     from openpyxl import load_workbook
 
+    last_row = max_rows + 1 + MAX_BLANK_ROWS
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = _workbook_inspect(archive, last_row=last_row)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, OverflowError) as error:
+        raise _unreadable() from error
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a file that is not .xlsx
         raise _unreadable() from error
-    yield from book.worksheets[0].iter_rows(values_only=True)
+    try:
+        if not book.worksheets:
+            raise _unreadable()
+        sheet = book.worksheets[0]
+        # Only the first sheet's values are read; a read-only sheet knows its part (should a
+        # later openpyxl not, every sheet must keep within the caps).
+        path = getattr(sheet, "_worksheet_path", None)
+        for facts in [sheets[path]] if path in sheets else sheets.values():
+            _sheet_within_caps(facts, last_row=last_row)
+        rows = sheet.iter_rows(max_row=last_row, max_col=MAX_COLUMNS, values_only=True)
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:  # a cell openpyxl cannot make sense of
+                raise _unreadable() from error
+            yield values
+    finally:
+        book.close()
+
+
+def _sheet_within_caps(sheet: _Sheet, *, last_row: int) -> None:
+    """Refuse a sheet with values beyond the rows or the columns read: none is dropped unseen."""
+    from openpyxl.utils import get_column_letter
+
+    if sheet.far_row is not None:
+        raise ImportFileError(
+            _(
+                "The sheet has a value in row %(row)s; at most %(max)s rows are read: delete "
+                "what is below the list and upload it again."
+            )
+            % {"row": sheet.far_row, "max": last_row}
+        )
+    if sheet.far_cell is not None:
+        row, column = sheet.far_cell
+        raise ImportFileError(
+            _(
+                "Row %(row)s has a value in column %(column)s; at most %(max)s columns are "
+                "read: delete what is to the right of the list and upload it again."
+            )
+            % {"row": row, "column": get_column_letter(column), "max": MAX_COLUMNS}
+        )
 
 
 # --- .csv -------------------------------------------------------------------------------------
