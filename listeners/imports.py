@@ -1,17 +1,19 @@
 """Reading and checking a list of applicants from an .xlsx or .csv file (§14–§15).
 
-Nothing here saves anything: `rows_read` turns a file into rows, `rows_check` marks every row
-that cannot be imported and why (bad IIN, unknown organisation, duplicate in the file,
-already enrolled), in a constant number of queries whatever the number of rows.
-`rows_apply` saves a checked list, all or nothing; `import_job_run` starts the import of a
-confirmed list, or runs again the stage of a job that a dead worker left unfinished.
+Nothing here saves anything: `rows_read` turns a file into rows (listeners.upload_reading
+tells a .csv's encoding, and refuses a workbook whose reading would not stay small) and marks
+the cells that cannot be kept (a control character, a value too long, garbled text);
+`rows_check` marks every row that cannot be imported and why (bad IIN, unknown organisation,
+duplicate in the file, already enrolled), in a constant number of queries whatever the number
+of rows. `rows_apply` saves a checked list, all or nothing; `import_job_run` starts the
+import of a confirmed list, or runs again the stage of a job that a dead worker left
+unfinished.
 """
 
-import csv
-import io
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,8 +23,19 @@ from courses.models import Intake
 from institute.models import Organisation, User, job_stale_before
 from institute.rules import RuleViolation
 from institute.services import log_action
+from institute.text import clean_name, has_control, strip_invisible
 from listeners import rules
 from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
+from listeners.upload_reading import (
+    GARBLED,
+    LOST,
+    MIXED,
+    ImportFileError,
+    csv_decode,
+    csv_table,
+    text_fault,
+    xlsx_table,
+)
 
 # Header names accepted for each column, compared without case and surrounding spaces.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -37,14 +50,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "phone": ("телефон", "phone"),
     "from_other_town": ("басқа қаладан", "из другого города", "from another town"),
 }
+KNOWN_TITLES = frozenset(title for aliases in COLUMNS.values() for title in aliases)
 REQUIRED = ("iin", "last_name", "first_name", "organisation_bin")
+NAMES = ("last_name", "first_name", "patronymic")
+TEXTS = (*NAMES, "position", "subject")  # saved as text: checked for garbling
 TWELVE_DIGITS = ("iin", "organisation_bin")
 YES = {"1", "иә", "ия", "да", "yes", "true", "+"}
 MAX_ROWS = 20_000
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read; the message says why."""
 
 
 @dataclass
@@ -67,52 +79,90 @@ def _cell(value: object) -> str:
     return str(value).strip()
 
 
-def _table_from_xlsx(data: bytes) -> Iterable[list[str]]:
-    from openpyxl import load_workbook
-
+def _longest(key: str) -> int:
+    """The most characters a column's value may have: its field's; a few for an IIN or a BIN
+    (whose own rule tells a wrong length) and for "from another town"."""
+    if key in TWELVE_DIGITS:
+        return 20
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not .xlsx
-        raise ImportFileError(_("The file is not a readable .xlsx workbook.")) from error
-    sheet = book.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
-        yield [_cell(v) for v in values]
+        return Listener._meta.get_field(key).max_length or 200
+    except FieldDoesNotExist:
+        return 20
 
 
-def _table_from_csv(data: bytes) -> Iterable[list[str]]:
-    for encoding in ("utf-8-sig", "cp1251"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
+def _value_read(row: Row, key: str, title: str, raw: str) -> str:
+    """A cell's value as it is kept: names NFC-normalised, without invisible characters and
+    with single spaces (institute.text). A control character, a value longer than its field
+    or a text still garbled is an error of the row, naming the column as the file does, and
+    nothing of it is kept that a database or a page could choke on."""
+    where = {"row": row.number, "column": title}
+    if has_control(raw):
+        row.errors.append(
+            _(
+                "Row %(row)s, column «%(column)s»: the value holds a control character (an "
+                "invisible code such as NUL or ESC): type it again."
+            )
+            % where
+        )
+        return "".join("\ufffd" if has_control(char) else char for char in raw[:200])
+    value = clean_name(raw) if key in TEXTS else strip_invisible(raw).strip()
+    longest = _longest(key)
+    if len(value) > longest:
+        row.errors.append(
+            _("Row %(row)s, column «%(column)s»: longer than %(max)s characters.")
+            % {**where, "max": longest}
+        )
+        return value[:longest] + "…"
+    fault = text_fault(value, name=key in NAMES) if key in TEXTS else None
+    if fault == GARBLED:
+        message = _(
+            "Row %(row)s, column «%(column)s»: “%(value)s” is garbled (the text was saved in "
+            "one encoding and read in another): save the list as UTF-8 or .xlsx and upload "
+            "it again."
+        )
+    elif fault == LOST:
+        message = _(
+            "Row %(row)s, column «%(column)s»: “%(value)s” has “?” for letters lost when the "
+            "file was saved in an encoding without them: save the list as UTF-8 or .xlsx and "
+            "upload it again."
+        )
+    elif fault == MIXED:
+        message = _(
+            "Row %(row)s, column «%(column)s»: “%(value)s” mixes Latin and Cyrillic letters in "
+            "one word: type it again in one alphabet."
+        )
     else:
-        raise ImportFileError(_("The .csv file is neither UTF-8 nor Windows-1251 text."))
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:
-        dialect = csv.excel
-    for values in csv.reader(io.StringIO(text), dialect):
-        yield [_cell(v) for v in values]
+        return value
+    row.errors.append(message % {**where, "value": value})
+    return value
+
+
+def _garbled(row: Row) -> bool:
+    return any(text_fault(row.values.get(key, ""), name=key in NAMES) for key in TEXTS)
 
 
 def rows_read(data: bytes, filename: str) -> list[Row]:
-    """The rows of the first sheet (or the .csv) under a header row naming the columns."""
+    """The rows of the first sheet (or the .csv) under a header row naming the columns; a
+    row whose cells cannot be kept as they are (a control character, garbled text) carries
+    its errors already."""
     name = filename.lower()
     if name.endswith(".xlsx"):
-        table = _table_from_xlsx(data)
+        table = ([_cell(v) for v in values] for values in xlsx_table(data, max_rows=MAX_ROWS))
     elif name.endswith(".csv"):
-        table = _table_from_csv(data)
+        text = csv_decode(data, known_titles=KNOWN_TITLES)
+        table = (
+            [_cell(v) for v in values] for values in csv_table(text, known_titles=KNOWN_TITLES)
+        )
     else:
         raise ImportFileError(_("Upload an .xlsx or .csv file."))
-    table = iter(table)
     header = next(table, None)
     if header is None:
         raise ImportFileError(_("The file is empty."))
+    header = [clean_name(title) for title in header]
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
         for key, aliases in COLUMNS.items():
-            if title.strip().lower() in aliases and key not in positions:
+            if title.lower() in aliases and key not in positions:
                 positions[key] = index
     missing = [key for key in REQUIRED if key not in positions]
     if missing:
@@ -124,17 +174,20 @@ def rows_read(data: bytes, filename: str) -> list[Row]:
     for number, values in enumerate(table, start=2):
         if not any(values):
             continue  # blank lines between blocks are not rows
-        row = {key: values[i] if i < len(values) else "" for key, i in positions.items()}
-        for key in TWELVE_DIGITS:
-            # A spreadsheet stores an IIN or BIN typed as a number without its leading zeros
-            # (people born in 2000–2009 have IINs starting with 0).
-            if row.get(key, "").isdigit() and len(row[key]) < 12:
-                row[key] = row[key].zfill(12)
-        rows.append(Row(number=number, values=row))
-        if len(rows) > MAX_ROWS:
+        if len(rows) == MAX_ROWS:
             raise ImportFileError(
                 _("The file has more than %(max)s rows; split it.") % {"max": MAX_ROWS}
             )
+        row = Row(number=number, values={})
+        for key, i in positions.items():
+            raw = values[i] if i < len(values) else ""
+            row.values[key] = _value_read(row, key, header[i], raw)
+        for key in TWELVE_DIGITS:
+            # A spreadsheet stores an IIN or BIN typed as a number without its leading zeros
+            # (people born in 2000–2009 have IINs starting with 0).
+            if row.values.get(key, "").isdigit() and len(row.values[key]) < 12:
+                row.values[key] = row.values[key].zfill(12)
+        rows.append(row)
     if not rows:
         raise ImportFileError(_("The file has a header but no rows."))
     return rows
@@ -204,7 +257,8 @@ def rows_apply(*, job: ImportJob, by: User | None) -> int:
     rows = [Row(number=r["number"], values=r["values"]) for r in job.rows]
     with transaction.atomic():
         rows_check(intake=job.intake, rows=rows)
-        bad = [row for row in rows if row.errors]
+        # What was read is checked again too: no garbled name is saved, whatever the job says.
+        bad = [row for row in rows if row.errors or _garbled(row)]
         if bad:
             raise RuleViolation(
                 _("%(count)s rows cannot be imported (first: row %(row)s): nothing was saved.")
