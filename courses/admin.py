@@ -118,6 +118,12 @@ class IntakeAdmin(DistrictScoped, admin.ModelAdmin):
     )
     inlines = (SessionInline,)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Intake | None = None):
+        """A status moves through the workspace's buttons and the daily command, which check
+        the state machine (courses.rules) and write the audit trail; a new intake is planned.
+        Editing the field here would skip both."""
+        return (*super().get_readonly_fields(request, obj), "status", "cancel_reason")
+
 
 @admin.register(Session)
 class SessionAdmin(DistrictScoped, admin.ModelAdmin):

@@ -75,3 +75,94 @@ def listener_required(view: View) -> View:
         return view(request, listener, *args, **kwargs)
 
     return wrapped
+
+
+# --- the back-office's permissions follow the role --------------------------------------------
+
+# What each role may do in the back-office, by model ("app_label.model": actions). Django's
+# per-user and per-group permissions still add to this (ModelBackend); nothing here needs a
+# row in the database, so a new account of a role works at once. Each ModelAdmin narrows
+# further: read-only registers (documents, jobs, the audit trail) allow no change whatever
+# the permission, and a district methodologist changes nothing and sees only their district
+# (institute.admin.DistrictScoped). Intake statuses move only through the workspace's
+# buttons (courses.rules), never by editing the field.
+VIEW = ("view",)
+KEEP = ("view", "add", "change")
+ALL = ("view", "add", "change", "delete")
+_CATALOGUE = {
+    "courses.programme": KEEP,
+    "courses.intake": KEEP,
+    "courses.session": ALL,
+    "courses.commission": KEEP,
+    "courses.commissionmember": ALL,
+    "institute.organisation": KEEP,
+    "institute.teacher": KEEP,
+    "institute.field": KEEP,
+    "institute.branch": KEEP,
+    "institute.region": VIEW,
+    "institute.district": VIEW,
+    "institute.institute": VIEW,
+    "listeners.listener": KEEP,
+    "listeners.order": KEEP,
+    "listeners.enrollment": KEEP,
+    "listeners.enrollmenttransition": VIEW,
+    "listeners.externalupgrade": KEEP,
+    "listeners.attendance": KEEP,
+    "listeners.importjob": VIEW,
+    "listeners.exportjob": VIEW,
+    "listeners.feedback": VIEW,
+    "listeners.appeal": VIEW,
+    "listeners.reminder": VIEW,
+    "certificates.document": VIEW,
+    "certificates.documentseries": VIEW,
+    "certificates.issuejob": VIEW,
+}
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.METHODOLOGIST: _CATALOGUE,
+    # Reads what its ModelAdmins let it (its own district's people, no accounts, no files).
+    Role.DISTRICT_METHODOLOGIST: {model: VIEW for model in _CATALOGUE},
+    # Everything of the project's own apps: accounts, the institute, documents, the audit trail.
+    Role.ADMINISTRATOR: {
+        **{model: ALL for model in _CATALOGUE},
+        "institute.institute": KEEP,
+        "institute.region": KEEP,
+        "institute.district": KEEP,
+        "institute.user": ALL,
+        "institute.auditentry": VIEW,
+        "auth.group": ALL,
+    },
+}
+
+
+def role_permissions(role: str) -> frozenset[str]:
+    """The permission names ("app_label.action_model") the role carries."""
+    return frozenset(
+        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+        for model, actions in ROLE_PERMISSIONS.get(role, {}).items()
+        for action in actions
+    )
+
+
+class RoleBackend:
+    """Authenticates nobody; answers the back-office's permission questions from the role
+    of an active staff account (is_staff still decides who enters the back-office)."""
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def get_user(self, user_id):
+        return None
+
+    def _permissions(self, user) -> frozenset[str]:
+        if not user.is_active or user.is_anonymous or not user.is_staff:
+            return frozenset()
+        return role_permissions(user.role)
+
+    def get_all_permissions(self, user, obj=None) -> frozenset[str]:
+        return self._permissions(user)
+
+    def has_perm(self, user, perm: str, obj=None) -> bool:
+        return perm in self._permissions(user)
+
+    def has_module_perms(self, user, app_label: str) -> bool:
+        return any(perm.startswith(f"{app_label}.") for perm in self._permissions(user))

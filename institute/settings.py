@@ -143,6 +143,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "institute.auth.IinOrEmailBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The back-office's permissions follow the role (institute/access.py).
+    "institute.access.RoleBackend",
 ]
 LOGIN_URL = "login"
 # Staff: the front page sends them to the workspace; listeners land on /me/ (institute.auth).
