@@ -4,7 +4,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -12,6 +13,7 @@ from courses.models import Intake
 from courses.rules import DocumentKind
 from institute.models import BackgroundJob
 from listeners.models import Enrollment
+from listeners.rules import EnrollmentState
 
 
 class DocumentSeries(models.Model):
@@ -122,6 +124,24 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+def intakes_with_documents_due() -> QuerySet[Intake]:
+    """The administrators' queue: intakes where someone completed the course and holds no
+    valid document yet, each with `documents_missing`, the longest waiting first. Two
+    subqueries over the enrollments of the intakes listed, whatever their number."""
+    missing = Enrollment.objects.filter(
+        intake=OuterRef("pk"), state=EnrollmentState.COMPLETED
+    ).exclude(documents__status=DocumentStatus.VALID)
+    count = missing.order_by().values("intake").annotate(n=Count("pk")).values("n")
+    return (
+        Intake.objects.filter(Exists(missing))
+        .select_related("programme")
+        .annotate(
+            documents_missing=Coalesce(Subquery(count, output_field=IntegerField()), 0)
+        )
+        .order_by("end_date", "pk")
+    )
 
 
 class IssueJobStatus(models.TextChoices):

@@ -260,14 +260,15 @@ def documents_issue_missing(
     *,
     intake: Intake,
     by: User | None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> int:
     """Issue a document to every completed enrollment of the intake that has no valid one,
     in the order of the listeners' names, and return how many were issued.
 
     Each document is issued in its own transaction: if the run stops half way, the documents
     issued so far are whole, and running it again issues only what is still missing.
-    `progress(done, total)` is called before the first and after each enrollment.
+    `progress(done, total, issued)` is called before the first and after each enrollment, so
+    the page following the job counts the documents issued as they are.
     """
     _institute()  # refuse the whole run at once rather than each enrollment
     pending = list(
@@ -278,7 +279,7 @@ def documents_issue_missing(
     )
     total, issued = len(pending), 0
     if progress:
-        progress(0, total)
+        progress(0, total, 0)
     for done, enrollment in enumerate(pending, start=1):
         try:
             document_issue(enrollment=enrollment, by=by)
@@ -289,7 +290,7 @@ def documents_issue_missing(
         else:
             issued += 1
         if progress:
-            progress(done, total)
+            progress(done, total, issued)
     return issued
 
 

@@ -29,8 +29,10 @@ def documents_issue_job(job_id: int) -> None:
     job = IssueJob.objects.select_related("intake", "created_by").get(pk=job_id)
     running = IssueJob.objects.filter(pk=job_id, status=IssueJobStatus.RUNNING)
 
-    def progress(done: int, total: int) -> None:
-        if not running.update(processed=done, total=total, heartbeat_at=timezone.now()):
+    def progress(done: int, total: int, issued: int) -> None:
+        if not running.update(
+            processed=done, total=total, issued=issued, heartbeat_at=timezone.now()
+        ):
             raise JobClosed
 
     try:

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -28,7 +28,7 @@ from certificates.forms import (
     VerifyForm,
     normalise_surname,
 )
-from certificates.models import Document, DocumentStatus, IssueJob
+from certificates.models import Document, DocumentStatus, IssueJob, intakes_with_documents_due
 from courses.models import Intake
 from institute.access import administrator_only, institute_staff, is_administrator
 from institute.auth import client_address
@@ -39,6 +39,7 @@ from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
 PER_PAGE = 50
+DUE_ROWS = 8
 ACTIONS = {
     "document.issued": gettext_lazy("Issued"),
     "document.duplicated": gettext_lazy("Duplicate issued"),
@@ -145,7 +146,15 @@ def register(request: HttpRequest) -> HttpResponse:
     """Every issued document, filtered; a constant number of queries whatever the page."""
     form = RegisterFilterForm(request.GET or None)
     page = Paginator(_filtered(form), PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "certificates/register.html", {"form": form, "page": page})
+    due = intakes_with_documents_due()
+    context = {
+        "form": form,
+        "page": page,
+        # Where documents are issued from: the intakes still waiting for theirs.
+        "documents_due": due[:DUE_ROWS],
+        "documents_due_count": due.count(),
+    }
+    return render(request, "certificates/register.html", context)
 
 
 @require_GET
@@ -303,9 +312,15 @@ def intake_documents(request: HttpRequest, pk: int) -> HttpResponse:
     """The completed listeners of an intake, each with the document they hold (or none), and
     the progress of the last issuing job."""
     intake = _intake(pk)
-    enrollments = list(
-        intake.enrollments.filter(state=EnrollmentState.COMPLETED)
-        .select_related("listener")
+    completed = intake.enrollments.filter(state=EnrollmentState.COMPLETED)
+    counts = completed.aggregate(
+        total=Count("pk"),
+        missing=Count("pk", filter=~Exists(
+            Document.objects.filter(enrollment=OuterRef("pk"), status=DocumentStatus.VALID)
+        )),
+    )
+    page = Paginator(
+        completed.select_related("listener")
         .prefetch_related(
             Prefetch(
                 "documents",
@@ -313,17 +328,18 @@ def intake_documents(request: HttpRequest, pk: int) -> HttpResponse:
                 to_attr="issued",
             )
         )
-        .order_by("listener__last_name", "listener__first_name", "pk")
-    )
-    for enrollment in enrollments:
+        .order_by("listener__last_name", "listener__first_name", "pk"),
+        PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    for enrollment in page:
         valid = [d for d in enrollment.issued if d.status == DocumentStatus.VALID]
         enrollment.document = valid[0] if valid else None
-    missing = sum(1 for enrollment in enrollments if enrollment.document is None)
     context = {
         **_job_context(intake, intake.issue_jobs.order_by("-created_at", "-pk").first()),
-        "enrollments": enrollments,
-        "missing": missing,
-        "valid": len(enrollments) - missing,
+        "page": page,
+        "completed": counts["total"],
+        "missing": counts["missing"],
+        "valid": counts["total"] - counts["missing"],
         "can_issue": is_administrator(request.user),
     }
     return render(request, "certificates/intake_documents.html", context)

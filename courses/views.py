@@ -197,13 +197,15 @@ def _moves(intake: Intake) -> list[tuple[str, str]]:
 def _intake_context(intake: Intake, **forms: object) -> dict[str, object]:
     sessions = list(intake.sessions.select_related("teacher"))
     total = sum(session.hours for session in sessions)
-    try:
-        rules.validate_session_hours(
-            programme_hours=intake.programme.hours, session_hours=[s.hours for s in sessions]
-        )
+    # The sentence above the timetable gives both sums; the badge says only what to do about
+    # them (it repeated the sentence before).
+    gap = intake.programme.hours - total
+    if gap > 0:
+        hours_warning = _("%(hours)s h still to plan") % {"hours": gap}
+    elif gap < 0:
+        hours_warning = _("%(hours)s h over the programme") % {"hours": -gap}
+    else:
         hours_warning = ""
-    except RuleViolation as error:
-        hours_warning = " ".join(error.messages)
     commission = getattr(intake, "commission", None)  # None when it has none yet
     field = intake.programme.field
     # §23 is a check of planning: a finished or cancelled intake plans nothing more.

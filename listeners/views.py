@@ -16,6 +16,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from certificates.models import intakes_with_documents_due
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, institute_staff, workspace_change, workspace_view
 from institute.models import District, Organisation, Region, Role, User
@@ -98,6 +99,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "results_due": listed.filter(attention(Attention.RESULTS)).order_by("end_date")[
             :DASHBOARD_ROWS
         ],
+        **_documents_due(request.user),
         # Appeals of orders (§19.4) are the administrators' to answer.
         "open_appeals": (
             Appeal.objects.filter(status=AppealStatus.OPEN).count()
@@ -106,6 +108,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "listeners/dashboard.html", context)
+
+
+def _documents_due(user: User) -> dict:
+    """The queue of documents to issue, for the institute's own staff (issued documents
+    name people of every district: a district methodologist does not see them)."""
+    if not can_change(user):
+        return {"documents_due": None}
+    due = intakes_with_documents_due()
+    return {"documents_due": due[:DASHBOARD_ROWS], "documents_due_count": due.count()}
 
 
 ENROLLMENTS_PER_PAGE = 100

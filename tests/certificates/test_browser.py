@@ -128,3 +128,43 @@ def test_one_document_is_issued_only_once_the_administrator_says_yes(
     document = Document.objects.get(enrollment__intake=intake)
     expect(page.get_by_role("link", name=document.number)).to_be_visible()
     page.context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_administrator_finds_the_intakes_waiting_for_documents_on_arrival(
+    browser, live_server, settings, tmp_path
+):
+    """Signed in, the administrator lands on the dashboard, which lists the intakes whose
+    listeners completed without a document (issue 19: there was no such queue); one click
+    leads to the intake, one more issues; the queue then says everyone has theirs. In Kazakh,
+    on a phone."""
+    from playwright.sync_api import expect
+
+    settings.TASKS = IMMEDIATE_TASKS
+    settings.MEDIA_ROOT = tmp_path
+    make_institute()
+    intake = make_intake(make_programme(hours=72), code="ПВЛ-2026-07")
+    for last_name in ("Әлімов", "Бекова", "Жұмабаев"):
+        make_enrollment(make_listener(last_name=last_name), intake, state=EnrollmentState.COMPLETED)
+    administrator = make_user(Role.ADMINISTRATOR, "admin")
+    page = browser_page(
+        browser, live_server, administrator, language="kk", viewport={"width": 390, "height": 800}
+    )
+    page.goto(f"{live_server.url}/")
+    queue = page.locator("section.documents-due")
+    expect(queue.locator("tbody tr")).to_have_count(1)
+    expect(queue.locator("tbody tr td.num")).to_have_text("3")
+    documents = f"/documents/intakes/{intake.pk}/"
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        queue.locator(f'a[href="{documents}"]').click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[action$='/issue/'] button[type=submit]").click()
+    expect(page.locator("#issue-job [data-status]")).to_have_attribute("data-status", "done")
+    assert Document.objects.filter(enrollment__intake=intake).count() == 3
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("section.documents-due tbody tr")).to_have_count(0)
+    expect(page.locator("section.documents-due")).to_contain_text(
+        "Курсты аяқтаған әркімнің құжаты бар."
+    )
+    page.context.close()

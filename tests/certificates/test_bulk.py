@@ -39,7 +39,7 @@ def test_only_completed_enrollments_get_documents_and_a_second_run_issues_none(
         intake=class_of_five, by=administrator, progress=lambda *a: calls.append(a)
     )
     assert issued == 3
-    assert calls == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert calls == [(0, 3, 0), (1, 3, 1), (2, 3, 2), (3, 3, 3)]
     documents_of = Document.objects.filter(enrollment__intake=class_of_five).order_by("serial")
     # Numbered in the order of the names, as the database collates them.
     by_name = Listener.objects.filter(
@@ -56,7 +56,7 @@ def test_only_completed_enrollments_get_documents_and_a_second_run_issues_none(
         )
         == 0
     )
-    assert calls == [(0, 0)] and Document.objects.count() == 3
+    assert calls == [(0, 0, 0)] and Document.objects.count() == 3
 
 
 def test_an_enrollment_issued_by_hand_is_skipped(class_of_five, administrator):
@@ -231,6 +231,29 @@ def test_a_run_whose_job_is_closed_meanwhile_stops_at_the_next_document(
         0,
     )
     assert Document.objects.count() == 1
+
+
+def test_the_job_counts_the_documents_issued_while_it_runs(
+    class_of_five, administrator, monkeypatch
+):
+    """The page following a job read "0 issued" until the very end: the count is written
+    after every document, as the processed one is."""
+    from certificates import services, tasks
+
+    real = services.document_issue
+    seen: list[tuple[int, int]] = []
+
+    def watched(**kwargs):
+        job = IssueJob.objects.get()
+        seen.append((job.processed, job.issued))
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "document_issue", watched)
+    job = IssueJob.objects.create(intake=class_of_five, created_by=administrator)
+    tasks.documents_issue_job.call(job.pk)
+    job.refresh_from_db()
+    assert seen == [(0, 0), (1, 1), (2, 2)]
+    assert (job.status, job.processed, job.issued) == (IssueJobStatus.DONE, 3, 3)
 
 
 def test_a_rolled_back_issue_leaves_no_pdf_behind(class_of_five, administrator, monkeypatch):

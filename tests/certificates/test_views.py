@@ -275,8 +275,9 @@ def test_the_intake_page_runs_a_fixed_number_of_queries(
         if number % 2:
             make_document(enrollment, by=administrator)
     en.force_login(administrator)
-    # session and user, the intake, the enrollments, their documents, the last job
-    with django_assert_max_num_queries(6):
+    # session and user, the intake, the counts, the paginator's count, a page of
+    # enrollments, their documents, the last job
+    with django_assert_max_num_queries(8):
         response = en.get(reverse("certificates:intake_documents", args=[intake.pk]))
     assert f"{count // 2} with a document, {count - count // 2} without" in (
         response.content.decode()

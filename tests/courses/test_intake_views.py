@@ -401,7 +401,11 @@ def test_a_session_inside_the_dates_is_added_and_the_sum_shown(en, methodologist
     session = Session.objects.get(intake=intake)
     assert (session.topic, session.hours, session.teacher) == ("Бағалау", 6, teacher)
     assert response.context["total_hours"] == 6
-    assert "The sessions add up to 6 hours, the programme has 72." in response.content.decode()
+    page = response.content.decode()
+    assert "Sessions add up to 6 h of the programme's 72 h." in page
+    assert "66 h still to plan" in page
+    # Said once, not twice (the badge repeated the sentence).
+    assert "The sessions add up to" not in page
 
 
 def test_a_session_outside_the_dates_is_refused(en, methodologist, intake):

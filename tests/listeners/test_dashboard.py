@@ -83,9 +83,9 @@ def test_the_number_of_queries_does_not_grow_with_intakes(
     _scene(organisation, rows)
     client.force_login(methodologist)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
-    # Session, user, four attention counts, the applications, two lists of eight: the same
-    # for 10 intakes or 200.
-    with django_assert_max_num_queries(10):
+    # Session, user, four attention counts, the applications, two lists of eight, the
+    # documents to issue and their count: the same for 10 intakes or 200.
+    with django_assert_max_num_queries(12):
         response = client.get(URL)
     assert len(response.context["starting_soon"]) == min(rows, 8)
 
