@@ -137,9 +137,7 @@ def intakes_with_documents_due() -> QuerySet[Intake]:
     return (
         Intake.objects.filter(Exists(missing))
         .select_related("programme")
-        .annotate(
-            documents_missing=Coalesce(Subquery(count, output_field=IntegerField()), 0)
-        )
+        .annotate(documents_missing=Coalesce(Subquery(count, output_field=IntegerField()), 0))
         .order_by("end_date", "pk")
     )
 

@@ -315,9 +315,12 @@ def intake_documents(request: HttpRequest, pk: int) -> HttpResponse:
     completed = intake.enrollments.filter(state=EnrollmentState.COMPLETED)
     counts = completed.aggregate(
         total=Count("pk"),
-        missing=Count("pk", filter=~Exists(
-            Document.objects.filter(enrollment=OuterRef("pk"), status=DocumentStatus.VALID)
-        )),
+        missing=Count(
+            "pk",
+            filter=~Exists(
+                Document.objects.filter(enrollment=OuterRef("pk"), status=DocumentStatus.VALID)
+            ),
+        ),
     )
     page = Paginator(
         completed.select_related("listener")

@@ -288,6 +288,7 @@ class EnrollmentAdmin(DistrictScoped, admin.ModelAdmin):
                     "state",
                     "applied_at",
                     "completed_on",
+                    "grade",
                     "final_result",
                 )
             },
@@ -307,6 +308,7 @@ class EnrollmentAdmin(DistrictScoped, admin.ModelAdmin):
         "state",
         "applied_at",
         "completed_on",
+        "grade",
         "final_result",
         "admission_order",
         "expulsion_order",

@@ -26,6 +26,7 @@ from listeners.models import Attendance, Enrollment, FundingBasis, Mark
 from listeners.rules import (
     ADMITTED_BY_ORDER_STATES,
     EnrollmentState,
+    Grade,
     UpgradeStatus,
     upgrade_due_date,
 )
@@ -53,8 +54,8 @@ def _day(value: datetime.date | None) -> str:
     return f"{value:%d.%m.%Y}" if value else ""
 
 
-def _choice_labels(choices: type) -> dict[str, str]:
-    """The labels of a TextChoices, rendered once in the active language."""
+def _choice_labels(choices: type) -> dict:
+    """The labels of a TextChoices or IntegerChoices, rendered once in the active language."""
     return {value: str(label) for value, label in choices.choices}
 
 
@@ -113,7 +114,8 @@ def intake_list_xlsx(*, intake: Intake, language: str, viewer: User | None = Non
         Column(_("From another town"), 12, TEXT),
         Column(_("Admission order No."), 12, TEXT),
         Column(_("Admission order date"), 12, DATE),
-        Column(_("Final result"), 18, TEXT),
+        Column(_("Grade"), 16, TEXT),
+        Column(_("Remark"), 18, TEXT),
         Column(_("Completed on"), 12, DATE),
     ]
     enrollments = (
@@ -124,6 +126,7 @@ def intake_list_xlsx(*, intake: Intake, language: str, viewer: User | None = Non
     )
     with translation.override(language):
         bases, states = _choice_labels(FundingBasis), _choice_labels(EnrollmentState)
+        grades = _choice_labels(Grade)
         book = Book()
         sheet = _add_sheet(
             book,
@@ -151,6 +154,7 @@ def intake_list_xlsx(*, intake: Intake, language: str, viewer: User | None = Non
                     _yes_no(enrollment.from_other_town),
                     order.number if order else "",
                     order.date if order else None,
+                    grades.get(enrollment.grade, ""),
                     enrollment.final_result,
                     enrollment.completed_on,
                 ]
@@ -216,7 +220,7 @@ def intake_attendance_xlsx(*, intake: Intake, language: str, viewer: User | None
 
 
 def intake_results_xlsx(*, intake: Intake, language: str, viewer: User | None = None) -> bytes:
-    """The results of the admitted listeners (§21): state, final result, completion date and
+    """The results of the admitted listeners (§21): state, grade, remark, completion date and
     the share of hours attended. One query for the people (two if the programme is not
     loaded)."""
     columns = [
@@ -225,7 +229,8 @@ def intake_results_xlsx(*, intake: Intake, language: str, viewer: User | None = 
         IIN_COLUMN,
         Column(_("Organisation"), 36, TEXT),
         Column(_("State"), 14, TEXT),
-        Column(_("Final result"), 20, TEXT),
+        Column(_("Grade"), 16, TEXT),
+        Column(_("Remark"), 20, TEXT),
         Column(_("Completed on"), 12, DATE),
         Column(_("Attendance, %"), 12),
     ]
@@ -233,7 +238,7 @@ def intake_results_xlsx(*, intake: Intake, language: str, viewer: User | None = 
         _admitted(intake, viewer).select_related("listener__organisation").with_attendance()
     )
     with translation.override(language):
-        states = _choice_labels(EnrollmentState)
+        states, grades = _choice_labels(EnrollmentState), _choice_labels(Grade)
         book = Book()
         sheet = _add_sheet(
             book,
@@ -250,6 +255,7 @@ def intake_results_xlsx(*, intake: Intake, language: str, viewer: User | None = 
                     person.iin or person.passport_number,
                     _text(person.organisation),
                     states.get(enrollment.state, enrollment.state),
+                    grades.get(enrollment.grade, ""),
                     enrollment.final_result,
                     enrollment.completed_on,
                     enrollment.attendance_percent,

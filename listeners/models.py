@@ -23,6 +23,7 @@ from listeners import rules
 from listeners.rules import (
     EnrollmentState,
     ExpulsionGround,
+    Grade,
     OrderKind,
     Sex,
     UpgradeStatus,
@@ -396,7 +397,12 @@ class Enrollment(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=EnrollmentState.choices, default=S.APPLIED
     )
-    final_result = models.CharField(_("final result"), max_length=100, blank=True)
+    grade = models.PositiveSmallIntegerField(
+        _("grade"), null=True, blank=True, choices=Grade.choices
+    )
+    # Words of the commission beside the decision and the grade ("did not come"): shown as
+    # typed, never as a label of the decision (the state says passed or failed).
+    final_result = models.CharField(_("commission's remark"), max_length=100, blank=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
     admission_order = models.ForeignKey(
         Order,
@@ -447,6 +453,13 @@ class Enrollment(models.Model):
                 condition=~Q(state=S.COMPLETED) | Q(completed_on__isnull=False),
                 name="completed_has_date",
                 violation_error_message=_("A completed enrollment needs its completion date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(grade__isnull=True)
+                | (Q(state=S.COMPLETED) & Q(grade__gte=3) & Q(grade__lte=5))
+                | (Q(state=S.FAILED) & Q(grade=2)),
+                name="grade_agrees_with_the_result",
+                violation_error_message=_("A grade of 3 to 5 passes and 2 fails, §21."),
             ),
             models.CheckConstraint(
                 condition=~Q(basis=FundingBasis.CONTRACT_ORGANISATION) | Q(customer__isnull=False),

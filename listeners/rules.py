@@ -166,6 +166,34 @@ SEAT_HOLDING_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED})
 ADMITTED_BY_ORDER_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED, S.EXPELLED})
 
 
+class Grade(models.IntegerChoices):
+    """The commission's mark (§21), on the five-point scale of Kazakhstan's schools. Stored as
+    a number and named in the reader's language: a result typed as words showed Kazakh words
+    on Russian pages."""
+
+    EXCELLENT = 5, _("5 (excellent)")
+    GOOD = 4, _("4 (good)")
+    SATISFACTORY = 3, _("3 (satisfactory)")
+    UNSATISFACTORY = 2, _("2 (unsatisfactory)")
+
+
+PASSING_GRADES = frozenset({Grade.EXCELLENT, Grade.GOOD, Grade.SATISFACTORY})
+
+
+def grade_check(*, passed: bool, grade: int | None) -> None:
+    """A grade, when given, agrees with the decision: 3 to 5 pass, 2 fails."""
+    if grade is None:
+        return
+    if grade not in Grade.values:
+        raise RuleViolation(_("A grade is 5, 4, 3 or 2."), code="grade")
+    if passed != (grade in PASSING_GRADES):
+        raise RuleViolation(
+            _("“%(grade)s” does not go with “%(decision)s”: 3 to 5 pass, 2 fails.")
+            % {"grade": Grade(grade).label, "decision": _("passed") if passed else _("failed")},
+            code="grade_disagrees",
+        )
+
+
 class OrderKind(models.TextChoices):
     """Orders of the head (§15, §21, §22)."""
 

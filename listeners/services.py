@@ -98,8 +98,10 @@ def enrollment_change_state(
     order: Order | None = None,
     on: datetime.date | None = None,
     result: str = "",
+    grade: int | None = None,
 ) -> Enrollment:
     """Move an enrollment along the state machine of SPEC §4 and record who, when and why.
+    Completion and failure may carry the commission's grade and remark (`result`).
 
     Admission needs an admission order (§15) and a free seat of its funding kind (§14);
     expulsion an expulsion order and a reason (§22); completion and failure follow the
@@ -137,6 +139,9 @@ def enrollment_change_state(
         enrollment.completed_on = on or enrollment.intake.end_date
     if result:
         enrollment.final_result = result
+    if grade is not None:
+        rules.grade_check(passed=to == S.COMPLETED, grade=grade)
+        enrollment.grade = grade
     previous = enrollment.state
     enrollment.state = to
     enrollment._change_recorded = True  # the transition row is written just below
@@ -466,13 +471,14 @@ def commission_approve(
 def results_record(
     *,
     intake: Intake,
-    results: dict[int, tuple[bool, str]],
+    results: dict[int, tuple[bool, int | None, str]],
     on: datetime.date | None,
     by: User | None,
 ) -> dict[str, int]:
-    """Record the commission's decisions for an intake (§21), all or nothing: a pass
-    completes the enrollment on `on` with its grade, a fail fails it. Listeners left out of
-    `results` stay admitted. Returns {"completed": n, "failed": m}."""
+    """Record the commission's decisions for an intake (§21), all or nothing: each result is
+    (passed, grade or None, remark). A pass completes the enrollment on `on`, a fail fails
+    it; a grade must agree (3 to 5 pass, 2 fails). Listeners left out of `results` stay
+    admitted. Returns {"completed": n, "failed": m}."""
     if not Commission.objects.filter(intake=intake).exists() or commission_order(intake) is None:
         raise RuleViolation(
             _(
@@ -501,21 +507,28 @@ def results_record(
                 % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
                 code="illegal_transition",
             )
-        # The grades come as they were typed, beside no form field (issue 18).
-        if has_control(results[enrollment.pk][1]):
+        passed, grade, remark = results[enrollment.pk]
+        # The remarks come as they were typed, beside no form field (issue 18).
+        if has_control(remark):
             raise RuleViolation(
                 _(
-                    "The grade of %(name)s holds an invisible control character, which "
+                    "The remark on %(name)s holds an invisible control character, which "
                     "cannot be stored: remove it."
                 )
                 % {"name": enrollment.listener.full_name},
                 code="control_character",
             )
+        try:
+            rules.grade_check(passed=passed, grade=grade)
+        except RuleViolation as error:
+            raise RuleViolation(
+                f"{enrollment.listener.full_name}: {' '.join(error.messages)}", code=error.code
+            ) from None
     counts = {"completed": 0, "failed": 0}
-    for pk, (passed, grade) in results.items():
+    for pk, (passed, grade, remark) in results.items():
         to = S.COMPLETED if passed else S.FAILED
         enrollment_change_state(
-            enrollment=fresh[pk], to=to, by=by, on=on, result=grade.strip()[:100]
+            enrollment=fresh[pk], to=to, by=by, on=on, result=remark.strip()[:100], grade=grade
         )
         counts[to] += 1
     return counts

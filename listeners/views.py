@@ -51,7 +51,7 @@ from listeners.models import (
     Order,
 )
 from listeners.rules import EnrollmentState as S
-from listeners.rules import OrderKind
+from listeners.rules import Grade, OrderKind
 from listeners.services import Enrolled, enrollment_admit, listener_enroll, seats_left
 from listeners.tasks import enqueue_on_commit, export_build, import_check, invite_admitted
 
@@ -642,7 +642,7 @@ def _attestation_page(
     commission_form: CommissionForm | None = None,
     member_formset=None,
     results_form: ResultsDateForm | None = None,
-    posted: dict[int, tuple[str, str]] | None = None,
+    posted: dict[int, tuple[str, str, str]] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     """The commission of an intake, its order, and the results of its listeners; a failed
@@ -659,7 +659,9 @@ def _attestation_page(
     posted = posted or {}
     for enrollment in enrollments:
         enrollment.badge = STATE_BADGES.get(enrollment.state, "")
-        enrollment.posted_result, enrollment.posted_grade = posted.get(enrollment.pk, ("", ""))
+        enrollment.posted_result, enrollment.posted_grade, enrollment.posted_remark = posted.get(
+            enrollment.pk, ("", "", "")
+        )
     writer = can_change(request.user)
     if writer:
         if commission_form is None:
@@ -691,6 +693,7 @@ def _attestation_page(
         "enrollments": enrollments,
         "hidden": _hidden(request.user, intake, len(enrollments), state__in=attested),
         "attestable": any(e.state == S.ADMITTED for e in enrollments),
+        "grades": Grade.choices,
         "can_change": writer,
         "commission_form": commission_form,
         "member_formset": member_formset,
@@ -747,6 +750,8 @@ def commission_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 RESULT_CHOICES = {"passed": True, "failed": False}
+# The grade's select: blank for none, else a figure of the scale (listeners.rules.Grade).
+GRADE_CHOICES: dict[str, int | None] = {"": None, **{str(g): int(g) for g in Grade}}
 
 
 @require_POST
@@ -756,21 +761,26 @@ def results_record(request: HttpRequest, pk: int) -> HttpResponse:
     left blank stay admitted. All or nothing."""
     intake = _intake(pk)
     form = ResultsDateForm(request.POST, prefix="results")
-    posted: dict[int, tuple[str, str]] = {}
+    posted: dict[int, tuple[str, str, str]] = {}
     for value in request.POST.getlist("enrollment"):
         pk_ = _int(value)
         posted[pk_] = (
             request.POST.get(f"result-{value}", ""),
             request.POST.get(f"grade-{value}", "").strip(),
+            request.POST.get(f"remark-{value}", "").strip(),
         )
     results = {
-        pk_: (RESULT_CHOICES[result], grade)
-        for pk_, (result, grade) in posted.items()
-        if result in RESULT_CHOICES
+        pk_: (RESULT_CHOICES[result], GRADE_CHOICES[grade], remark)
+        for pk_, (result, grade, remark) in posted.items()
+        if result in RESULT_CHOICES and grade in GRADE_CHOICES
     }
     if form.is_valid():
-        if any(result and result not in RESULT_CHOICES for result, _grade in posted.values()):
+        if any(result and result not in RESULT_CHOICES for result, _g, _r in posted.values()):
             form.add_error(None, _("Choose “passed”, “failed” or nothing for each listener."))
+        elif any(grade not in GRADE_CHOICES for _result, grade, _r in posted.values()):
+            form.add_error(None, _("A grade is 5, 4, 3 or 2."))
+        elif any(grade and not result for result, grade, _r in posted.values()):
+            form.add_error(None, _("A grade was given without “passed” or “failed”."))
         elif not results:
             form.add_error(None, _("Give at least one result."))
         else:

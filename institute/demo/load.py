@@ -435,7 +435,7 @@ def _enrollments(
                     with_work_interruption=e.with_work_interruption,
                     from_other_town=e.from_other_town,
                     state=e.state,
-                    final_result=e.final_result,
+                    grade=e.grade,
                     completed_on=e.completed_on,
                     admission_order_id=order_pks[id(e.admission_order)]
                     if e.admission_order

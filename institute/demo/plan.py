@@ -27,7 +27,7 @@ from courses.rules import (
 )
 from institute.demo import REFERENCE_DATE, data
 from institute.rules import kz_check_digit
-from listeners.rules import ENROLLMENT_TRANSITIONS, ExpulsionGround, OrderKind, parse_iin
+from listeners.rules import ENROLLMENT_TRANSITIONS, ExpulsionGround, Grade, OrderKind, parse_iin
 from listeners.rules import EnrollmentState as S
 
 TZ = zoneinfo.ZoneInfo("Asia/Almaty")
@@ -192,7 +192,7 @@ class EnrollmentPlan:
     from_other_town: bool
     state: str
     transitions: list[TransitionPlan]
-    final_result: str = ""
+    grade: int | None = None
     completed_on: datetime.date | None = None
     admission_order: OrderPlan | None = None
     expulsion_order: OrderPlan | None = None
@@ -943,7 +943,7 @@ def expected_enrollments(listeners: int) -> float:
     )
 
 
-GRADES = ["5 (өте жақсы)", "4 (жақсы)", "3 (қанағаттанарлық)"]
+GRADES = [Grade.EXCELLENT, Grade.GOOD, Grade.SATISFACTORY]
 
 
 def _deal(
@@ -1144,13 +1144,12 @@ class _Enroller:
                     if completion is None:
                         completion = self.order(OrderKind.COMPLETION, end, i, by)
                     exam = intake.assessment_form == "exam"
+                    # A grade on an examination; other forms record the decision only.
                     if target == S.COMPLETED:
                         enrollment.completed_on = end
-                        enrollment.final_result = rng.choice(GRADES) if exam else "сынақтан өтті"
+                        enrollment.grade = rng.choice(GRADES) if exam else None
                     else:
-                        enrollment.final_result = (
-                            "2 (қанағаттанарлықсыз)" if exam else "сынақтан өтпеді"
-                        )
+                        enrollment.grade = Grade.UNSATISFACTORY if exam else None
                     transitions.append(
                         TransitionPlan(previous, target, _at(end, 15), order=completion)
                     )

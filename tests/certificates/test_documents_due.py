@@ -49,9 +49,7 @@ def test_the_administrators_dashboard_shows_the_queue_linking_to_each_intake(
     assert reverse("certificates:intake_documents", args=[scene["c"].pk]) not in page
 
 
-def test_a_district_methodologist_sees_no_queue_of_documents(
-    client, district_methodologist, scene
-):
+def test_a_district_methodologist_sees_no_queue_of_documents(client, district_methodologist, scene):
     page = signed_in(client, district_methodologist).get(reverse("listeners:dashboard"))
     assert page.status_code == 200
     assert "Documents to issue" not in page.content.decode()

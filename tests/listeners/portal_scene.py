@@ -60,7 +60,7 @@ def completed_course(listener: Listener, **intake_fields) -> Enrollment:
     """A course the listener completed, with its history, sessions, attendance, the
     commission's order and an issued document."""
     intake = make_intake(**intake_fields)
-    enrollment = make_enrollment(listener, intake, state=S.COMPLETED, final_result="5 (excellent)")
+    enrollment = make_enrollment(listener, intake, state=S.COMPLETED, grade=5)
     _history(enrollment, S.APPLIED, S.ADMITTED, S.COMPLETED)
     make_order(OrderKind.COMMISSION, intake=intake)
     for day in range(2):

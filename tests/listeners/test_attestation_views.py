@@ -85,10 +85,12 @@ def approve(client, intake, members, **fields):
 
 
 def record(client, intake, rows: dict, on="2026-03-12"):
+    """rows: {enrollment pk: (result, grade[, remark])}."""
     data = {"results-on": on, "enrollment": [str(pk) for pk in rows]}
-    for pk, (result, grade) in rows.items():
+    for pk, (result, grade, *remark) in rows.items():
         data[f"result-{pk}"] = result
         data[f"grade-{pk}"] = grade
+        data[f"remark-{pk}"] = remark[0] if remark else ""
     return client.post(reverse("listeners:results_record", args=[intake.pk]), data)
 
 
@@ -190,7 +192,7 @@ def test_a_commission_without_its_order_is_not_approved(intake, admitted, method
     Commission.objects.create(intake=intake, assessment_form=AssessmentForm.EXAM)
     with pytest.raises(ValidationError, match="approved by the head's order"):
         results_record(
-            intake=intake, results={admitted[0].pk: (True, "")}, on=None, by=methodologist
+            intake=intake, results={admitted[0].pk: (True, None, "")}, on=None, by=methodologist
         )
     assert Enrollment.objects.get(pk=admitted[0].pk).state == S.ADMITTED
 
@@ -203,8 +205,8 @@ def test_results_of_a_whole_intake_are_recorded_at_once(
         staff,
         intake,
         {
-            passing.pk: ("passed", "отлично"),
-            failing.pk: ("failed", "не явилась"),
+            passing.pk: ("passed", "5"),
+            failing.pk: ("failed", "", "не явилась"),
             blank.pk: ("", ""),
         },
         on="2026-03-12",
@@ -213,12 +215,13 @@ def test_results_of_a_whole_intake_are_recorded_at_once(
     passing.refresh_from_db()
     failing.refresh_from_db()
     blank.refresh_from_db()
-    assert (passing.state, passing.completed_on, passing.final_result) == (
+    assert (passing.state, passing.completed_on, passing.grade, passing.final_result) == (
         S.COMPLETED,
         SITS_ON,
-        "отлично",
+        5,
+        "",
     )
-    assert (failing.state, failing.final_result) == (S.FAILED, "не явилась")
+    assert (failing.state, failing.grade, failing.final_result) == (S.FAILED, None, "не явилась")
     assert blank.state == S.ADMITTED
     history = EnrollmentTransition.objects.order_by("enrollment_id")
     assert [(t.enrollment_id, t.from_state, t.to_state, t.by) for t in history] == [
@@ -227,8 +230,43 @@ def test_results_of_a_whole_intake_are_recorded_at_once(
     ]
     html = staff.get(page_url(intake)).content.decode()
     # Attested listeners are shown with their result, no longer as a choice.
-    assert "отлично" in html and f'name="result-{passing.pk}"' not in html
+    assert "5 (excellent)" in html and f'name="result-{passing.pk}"' not in html
+    assert "не явилась" in html
     assert f'name="result-{blank.pk}"' in html
+
+
+@pytest.mark.parametrize(
+    ("result", "grade", "says"),
+    [
+        ("passed", "2", "does not go with “passed”"),
+        ("failed", "4", "does not go with “failed”"),
+        ("passed", "7", "A grade is 5, 4, 3 or 2."),
+        ("passed", "excellent", "A grade is 5, 4, 3 or 2."),
+        ("", "5", "A grade was given without"),
+    ],
+)
+def test_a_grade_that_disagrees_or_is_off_the_scale_records_nothing(
+    staff, intake, admitted, approved, result, grade, says
+):
+    first, second, _third = admitted
+    response = record(staff, intake, {first.pk: ("passed", "4"), second.pk: (result, grade)})
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert set(Enrollment.objects.values_list("state", flat=True)) == {S.ADMITTED}
+    assert not Enrollment.objects.filter(grade__isnull=False).exists()
+
+
+def test_the_grade_is_named_in_the_reader_s_language(staff, intake, admitted, approved):
+    """Russian pages showed the Kazakh words a result had been typed in (issue 19)."""
+    passing = admitted[0]
+    assert record(staff, intake, {passing.pk: ("passed", "4")}).status_code == 302
+    client = staff
+    pages = {}
+    for language in ("kk", "ru"):
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        pages[language] = client.get(page_url(intake)).content.decode()
+    assert "4 (жақсы)" in pages["kk"] and "4 (хорошо)" in pages["ru"]
+    assert "жақсы" not in pages["ru"]
 
 
 def test_the_completion_date_suggested_is_the_commission_s(staff, intake, admitted, approved):
@@ -312,3 +350,39 @@ def test_the_results_page_costs_the_same_queries_whatever_its_size(
         page = staff.get(page_url(intake))
     assert page.status_code == 200
     assert page.content.decode().count('<tr>\n  <th scope="row">') == rows
+
+
+def test_the_migration_reads_results_typed_before_as_grades(intake, organisation):
+    """Results stored as words (the demo's Kazakh ones) become grades where they name one
+    that agrees with the decision, vanish where they only repeat the decision, and stay as
+    the remark otherwise."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("listeners.migrations.0012_enrollment_grade")
+    typed = {
+        "5 (өте жақсы)": S.COMPLETED,
+        "хорошо": S.COMPLETED,
+        "2 (қанағаттанарлықсыз)": S.FAILED,
+        "сынақтан өтті": S.COMPLETED,
+        "не явилась": S.FAILED,
+        "3": S.FAILED,  # disagrees with the decision: kept as typed
+    }
+    made = {
+        text: make_enrollment(make_listener(organisation), intake, state=state, final_result=text)
+        for text, state in typed.items()
+    }
+    migration.results_to_grades(apps, None)
+    read = {
+        text: Enrollment.objects.values_list("grade", "final_result").get(pk=e.pk)
+        for text, e in made.items()
+    }
+    assert read == {
+        "5 (өте жақсы)": (5, ""),
+        "хорошо": (4, ""),
+        "2 (қанағаттанарлықсыз)": (2, ""),
+        "сынақтан өтті": (None, ""),
+        "не явилась": (None, "не явилась"),
+        "3": (None, "3"),
+    }

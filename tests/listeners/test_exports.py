@@ -58,7 +58,8 @@ def kazakh(organisation, intake):
         state=S.COMPLETED,
         admission_order=order,
         completed_on=datetime.date(2026, 3, 13),
-        final_result="Өте жақсы",
+        grade=5,
+        final_result="жұмысы үздік",
         from_other_town=True,
         with_work_interruption=False,
         basis=FundingBasis.CONTRACT_PERSON,
@@ -90,7 +91,8 @@ def test_the_intake_list_has_every_enrollment_with_typed_cells(
         "From another town",
         "Admission order No.",
         "Admission order date",
-        "Final result",
+        "Grade",
+        "Remark",
         "Completed on",
     ]
     assert sheet.freeze_panes == "A3"
@@ -113,6 +115,7 @@ def test_the_intake_list_has_every_enrollment_with_typed_cells(
         None,
         None,
         None,
+        None,
     ]
     assert second == [
         2,
@@ -130,10 +133,11 @@ def test_the_intake_list_has_every_enrollment_with_typed_cells(
         "Yes",
         "17",
         datetime.datetime(2026, 3, 1),
-        "Өте жақсы",
+        "5 (excellent)",
+        "жұмысы үздік",
         datetime.datetime(2026, 3, 13),
     ]
-    iin_cell, order_date, completed = sheet["B4"], sheet["O4"], sheet["Q4"]
+    iin_cell, order_date, completed = sheet["B4"], sheet["O4"], sheet["R4"]
     assert iin_cell.data_type == "s" and iin_cell.value.startswith("0")
     assert order_date.is_date and order_date.number_format == "DD.MM.YYYY"
     assert completed.is_date and completed.number_format == "DD.MM.YYYY"
@@ -205,25 +209,27 @@ def test_the_results_list_the_admitted_with_their_result_and_attendance(english,
         "IIN",
         "Organisation",
         "State",
-        "Final result",
+        "Grade",
+        "Remark",
         "Completed on",
         "Attendance, %",
     ]
     kazakh, other = journal["kazakh"].listener, journal["other"].listener
     assert rows_of(sheet) == [
-        [1, "Иванов Пётр", other.iin, "№1 мектеп", "Admitted", None, None, 0],
+        [1, "Иванов Пётр", other.iin, "№1 мектеп", "Admitted", None, None, None, 0],
         [
             2,
             "Қасымова Әсем Үмбетқызы",
             kazakh.iin,
             "№1 мектеп",
             "Completed",
-            "Өте жақсы",
+            "5 (excellent)",
+            "жұмысы үздік",
             datetime.datetime(2026, 3, 13),
             66,
         ],
     ]
-    assert sheet["G4"].is_date and sheet["G4"].number_format == "DD.MM.YYYY"
+    assert sheet["H4"].is_date and sheet["H4"].number_format == "DD.MM.YYYY"
 
 
 def test_accounting_lists_exactly_who_is_owed_what_in_the_period(english, organisation):

@@ -153,18 +153,18 @@ def test_an_upgrade_from_elsewhere_keeps_its_issuer_as_it_looks(listener):
     assert upgrade.issuer == "«Өрлеу» БАҰО"
 
 
-def test_a_grade_with_a_control_character_is_refused_and_nothing_recorded(
+def test_a_remark_with_a_control_character_is_refused_and_nothing_recorded(
     staff,
     intake,
     organisation,
     approved,  # noqa: F811
 ):
     enrollment = make_enrollment(make_listener(organisation), intake, state=S.ADMITTED)
-    response = record(staff, intake, {enrollment.pk: ("passed", "өте\x1b жақсы")})
+    response = record(staff, intake, {enrollment.pk: ("passed", "5", "өте\x1b жақсы")})
     assert response.status_code == 400
     assert "holds an invisible control character" in response.content.decode()
     enrollment.refresh_from_db()
-    assert (enrollment.state, enrollment.final_result) == (S.ADMITTED, "")
+    assert (enrollment.state, enrollment.grade, enrollment.final_result) == (S.ADMITTED, None, "")
 
 
 # --- the data migration --------------------------------------------------------------------

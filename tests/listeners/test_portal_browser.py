@@ -40,7 +40,7 @@ def test_a_listener_walks_their_page_on_a_phone(
     make_institute()
     intake = make_intake()
     Session.objects.create(intake=intake, date=intake.start_date, topic="Opening", hours=6)
-    enrollment = make_enrollment(listener, intake, state=S.COMPLETED, final_result="Passed")
+    enrollment = make_enrollment(listener, intake, state=S.COMPLETED)
     document = document_issue(enrollment=enrollment, by=administrator)
     order = enrollment.admission_order
 
