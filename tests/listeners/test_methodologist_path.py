@@ -203,12 +203,14 @@ def test_the_whole_path_of_an_intake(
     follow(page, page.get_by_role("button", name="Approve the commission by this order"))
     assert page.locator(".commission-members").get_by_text("Омарова Сәуле").is_visible()
     page.get_by_label("Result of Әлиева Гүлнар").select_option("passed")
-    page.get_by_label("Grade or remark of Әлиева Гүлнар").fill("өте жақсы")
+    page.get_by_label("Grade of Әлиева Гүлнар").select_option("5")
+    page.get_by_label("Remark on Әлиева Гүлнар").fill("жұмысы үздік")
     page.get_by_label("Result of Қасымов Ерлан").select_option("failed")
     follow(page, page.get_by_role("button", name="Record the results"))
     aliyeva.refresh_from_db()
     kasymov.refresh_from_db()
     assert (aliyeva.state, kasymov.state) == (EnrollmentState.COMPLETED, EnrollmentState.FAILED)
+    assert (aliyeva.grade, aliyeva.final_result) == (5, "жұмысы үздік")
     # Every state change is kept with who made it.
     made_by = set(
         EnrollmentTransition.objects.filter(enrollment__intake=intake)
@@ -222,7 +224,7 @@ def test_the_whole_path_of_an_intake(
     listed = _sheet_text(_download(page, page.get_by_role("link", name="list", exact=True)))
     assert "Әлиева" in listed and "Қасымов" in listed
     results = _sheet_text(_download(page, page.get_by_role("link", name="results", exact=True)))
-    assert "өте жақсы" in results
+    assert "5 (excellent)" in results and "жұмысы үздік" in results
     page.goto(url + "/work/accounting/")
     page.fill("#id_start", start.isoformat())
     page.fill("#id_end", end.isoformat())
