@@ -26,9 +26,7 @@ def miss(forwarded_for: str, remote: str = "127.0.0.1"):
     return Client().post(LOOKUP, MISS, REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded_for)
 
 
-def test_behind_the_proxy_each_client_is_counted_by_the_address_the_proxy_saw(
-    settings, document
-):
+def test_behind_the_proxy_each_client_is_counted_by_the_address_the_proxy_saw(settings, document):
     settings.CLIENT_ADDRESS_FROM_FORWARDED_FOR = True
     # Every request arrives from the proxy (127.0.0.1); the clients differ.
     for _ in range(VERIFY_MAX_FAILURES):
