@@ -4,11 +4,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import DocumentStatus
+from certificates.rules import number_key
 from courses.models import Intake
 from courses.rules import DocumentKind
 from institute.forms import SearchField
 from institute.models import Organisation
-from institute.text import clean_name, strip_invisible
+from institute.text import fold_lookalikes
 
 ANY = [("", _("Any"))]
 
@@ -80,23 +81,11 @@ class DuplicateForm(forms.Form):
     )
 
 
-def normalise_number(value: str) -> str:
-    """A registration number as stored: spaces around and inside dropped, zero-width and
-    bidirectional-control characters too (pasted from a PDF or a message), upper case (the
-    prefixes are Cyrillic, which the database's case-insensitive lookups may not fold)."""
-    return "".join(strip_invisible(value).split()).upper()
-
-
-def normalise_surname(value: str) -> str:
-    """A surname compared by its visible letters (institute.text.clean_name: NFC, without
-    zero-width or bidirectional-control characters, single spaces), without regard to case;
-    str.casefold folds Cyrillic and the Kazakh letters (Ә/ә, І/і, Ң/ң …) alike. Applied to
-    what is typed and to what is stored alike: a document's snapshot keeps the name as it
-    was issued, invisible characters included."""
-    return clean_name(value).casefold()
-
-
 class VerifyForm(forms.Form):
+    """The public look-up by number and surname. Both are cleaned to what the look-up
+    compares, the same folding the stored side gets: the number by rules.number_key (as
+    kept in Document.number_key), the surname by fold_lookalikes (views._surname_matches)."""
+
     number = forms.CharField(
         label=_("Registration number"),
         max_length=40,
@@ -108,8 +97,13 @@ class VerifyForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
+    def lock(self) -> None:
+        """Disable the fields while look-ups from this address are paused."""
+        for field in self.fields.values():
+            field.disabled = True
+
     def clean_number(self) -> str:
-        return normalise_number(self.cleaned_data["number"])
+        return number_key(self.cleaned_data["number"])
 
     def clean_surname(self) -> str:
-        return normalise_surname(self.cleaned_data["surname"])
+        return fold_lookalikes(self.cleaned_data["surname"])

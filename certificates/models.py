@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from certificates import rules
 from courses.models import Intake
 from courses.rules import DocumentKind
 from institute.models import BackgroundJob
@@ -56,6 +57,11 @@ class Document(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     serial = models.PositiveIntegerField(_("serial"))
     number = models.CharField(_("registration number"), max_length=30, unique=True)
+    # The number as the public look-up compares it (rules.number_key), kept beside it so a
+    # number typed on a Latin layout or without dashes is found through an index.
+    number_key = models.CharField(
+        _("registration number, folded for look-up"), max_length=30, db_index=True, editable=False
+    )
     token = models.CharField(
         _("verification token"), max_length=64, unique=True, default=new_token, editable=False
     )
@@ -124,6 +130,13 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    def save(self, *args, **kwargs) -> None:
+        self.number_key = rules.number_key(self.number)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "number_key"}
+        super().save(*args, **kwargs)
 
 
 def intakes_with_documents_due() -> QuerySet[Intake]:

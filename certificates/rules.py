@@ -5,6 +5,7 @@ a prefix for the kind, the year and the serial, e.g. «КУ-2026-00017».
 """
 
 from courses.rules import DocumentKind, ProgrammeKind
+from institute.text import fold_lookalikes
 
 # The prefix is the document's Kazakh name shortened, so the kind is seen in the number.
 NUMBER_PREFIX = {
@@ -18,6 +19,21 @@ SERIAL_DIGITS = 5
 def registration_number(kind: str, year: int, serial: int) -> str:
     """The registration number of the `serial`-th document of `kind` issued in `year`."""
     return f"{NUMBER_PREFIX[kind]}-{year}-{serial:0{SERIAL_DIGITS}d}"
+
+
+# A number typed on a Latin layout: beside the look-alikes (C, T, K, Y), the prefixes as
+# they are transliterated (ST, KU, DP); the Latin P, folded to the Cyrillic Р it looks
+# like, stands for the П of ДП (no prefix has Р). A letter O among the digits is a zero.
+_NUMBER_FOLD = str.maketrans({"S": "С", "U": "У", "D": "Д", "Р": "П", "О": "0"})
+
+
+def number_key(number: str) -> str:
+    """A registration number as a look-up compares it, applied to the stored number (kept
+    in Document.number_key) and to the typed one alike: letters folded as for names
+    (institute.text.fold_lookalikes), the Latin transliteration of the prefixes, and no
+    spaces or dashes, so «КУ-2026-00017», «ку 2026 00017», «KY-2026-00017» and
+    «KU202600017» are one number. The prefixes stay apart once folded (СТ, КУ, ДП)."""
+    return fold_lookalikes(number).translate(_NUMBER_FOLD)
 
 
 # §12, SPEC §2: the document's name as printed on it, Kazakh first (§8), Russian second.

@@ -7,17 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.models import Attention, Intake, IntakeStatus, Language, Place, Programme, Session
 from courses.rules import Band, ProgrammeKind
-from institute.forms import SearchField
+from institute.forms import DayField, SearchField
 from institute.models import Role, Teacher, User
 
 ANY = [("", _("Any"))]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ProgrammeFilterForm(forms.Form):
@@ -128,11 +121,9 @@ class IntakeForm(forms.ModelForm):
             "methodologist",
         ]
         widgets = {
-            "start_date": DateInput(),
-            "end_date": DateInput(),
             "teachers": forms.SelectMultiple(attrs={"size": 6}),
         }
-        field_classes = {"teachers": IdListField}
+        field_classes = {"start_date": DayField, "end_date": DayField, "teachers": IdListField}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -164,8 +155,8 @@ class SessionForm(forms.ModelForm):
     class Meta:
         model = Session
         fields = ["date", "starts_at", "topic", "hours", "teacher"]
+        field_classes = {"date": DayField}
         widgets = {
-            "date": DateInput(),
             "starts_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "hours": forms.NumberInput(attrs={"min": 1}),
         }

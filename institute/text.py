@@ -144,3 +144,53 @@ def clean_stored_names(
     rows = [model(pk=pk, **values) for pk, values in changed.items() if pk not in colliding]
     model._default_manager.bulk_update(rows, fields, batch_size=batch_size)
     return len(rows)
+
+
+# What a look-up by visible letters folds away (the public verification page, issue 19):
+# the Kazakh letters a Russian keyboard lacks, typed as the Russian letter nearest them; ё
+# typed as е; and the Latin letters that look like Cyrillic ones, typed on the wrong layout
+# or pasted. Upper case on both sides of the table: the text is upper-cased first, except
+# the Latin «h», which looks like the Kazakh «һ» only in lower case.
+_KAZAKH_AS_RUSSIAN = {
+    "Ә": "А",
+    "Ғ": "Г",
+    "Қ": "К",
+    "Ң": "Н",
+    "Ө": "О",
+    "Ұ": "У",
+    "Ү": "У",
+    "Һ": "Х",
+    "І": "И",
+    "Ё": "Е",
+}
+_LATIN_LOOKALIKES = {
+    "A": "А",
+    "B": "В",
+    "C": "С",
+    "E": "Е",
+    "H": "Н",
+    "I": "И",  # Latin I for the Kazakh І
+    "K": "К",
+    "M": "М",
+    "O": "О",
+    "P": "Р",
+    "T": "Т",
+    "X": "Х",
+    "Y": "У",
+}
+_FOLD = str.maketrans({**_KAZAKH_AS_RUSSIAN, **_LATIN_LOOKALIKES})
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
+
+def fold_lookalikes(value: str | None) -> str:
+    """`value` as a look-up compares it: NFC without invisible characters, upper case, the
+    Kazakh letters folded to the Russian ones typed for them (Қ→К, Ә→А, Ғ→Г, Ң→Н, Ө→О,
+    Ұ and Ү→У, Һ→Х, І→И), Ё→Е, Latin look-alikes to the Cyrillic letters they mimic, and
+    nothing but letters and digits (no spaces, dashes or dots). Applied to what is stored
+    and to what is typed alike, so «Қасымов», «Касымов» and «KACЫMOB» compare equal. Two
+    names that differ only by these letters compare equal too: a look-up must still ask
+    for something else beside them (the number with the surname)."""
+    if not value:
+        return ""
+    text = strip_invisible(value).replace("h", "Һ").upper().translate(_FOLD)
+    return _NOT_LETTER_OR_DIGIT.sub("", text)

@@ -10,19 +10,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import AssessmentForm, CommissionRole
-from institute.forms import SearchField
+from institute.forms import DayField, SearchField
 from institute.models import Institute, Organisation
 from institute.rules import add_months
 from listeners import rules
 from listeners.models import FundingBasis, Order
 from listeners.rules import ExpulsionGround
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class OrganisationByBinField(forms.CharField):
@@ -111,7 +104,7 @@ class OrderFieldsForm(forms.Form):
     """Number, date and signatory of an order of the head (§15, §22)."""
 
     number = forms.CharField(label=capfirst(_("order number")), max_length=20)
-    date = forms.DateField(label=capfirst(_("order date")), widget=DateInput())
+    date = DayField(label=capfirst(_("order date")))
     head_name = forms.CharField(label=capfirst(_("signed by")), max_length=200)
     head_title = forms.CharField(
         label=capfirst(_("signatory's title")), max_length=200, required=False
@@ -208,9 +201,7 @@ class CommissionForm(OrderFieldsForm):
     assessment_form = forms.ChoiceField(
         label=capfirst(_("form of assessment")), choices=AssessmentForm.choices
     )
-    sits_on = forms.DateField(
-        label=capfirst(_("date of attestation")), widget=DateInput(), required=False
-    )
+    sits_on = DayField(label=capfirst(_("date of attestation")), required=False)
     field_order = ["assessment_form", "sits_on", "number", "date", "head_name", "head_title"]
 
 
@@ -245,15 +236,15 @@ COMMISSION_MEMBER_ROWS = 5
 class ResultsDateForm(forms.Form):
     """The completion date given to those who pass (SPEC §4)."""
 
-    on = forms.DateField(label=capfirst(_("completion date")), widget=DateInput())
+    on = DayField(label=capfirst(_("completion date")))
 
 
 class PeriodForm(forms.Form):
     """A period of days, first and last included."""
 
     # Words of their own: "from" and "to" are also the two states of an enrollment's history.
-    start = forms.DateField(label=_("First day of the period"), widget=DateInput())
-    end = forms.DateField(label=_("Last day of the period"), widget=DateInput())
+    start = DayField(label=_("First day of the period"))
+    end = DayField(label=_("Last day of the period"))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -272,7 +263,7 @@ COMPLIANCE_MONTHS_AHEAD = 24
 class ComplianceForm(forms.Form):
     """The day of a five-year report, a status and a search; every field optional."""
 
-    on = forms.DateField(label=capfirst(_("on the day")), required=False, widget=DateInput())
+    on = DayField(label=capfirst(_("on the day")), required=False)
     status = forms.ChoiceField(
         label=capfirst(_("status")),
         choices=[("", _("Any"))] + rules.UpgradeStatus.choices,

@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from listeners.forms import DateInput, OrganisationByBinField
+from institute.forms import DayField
+from listeners.forms import OrganisationByBinField
 from listeners.models import Listener, validate_scan
 
 
@@ -72,7 +73,7 @@ class ExternalUpgradeForm(forms.Form):
 
     issuer = forms.CharField(label=_("Issued by"), max_length=300)
     document_number = forms.CharField(label=_("Document number"), max_length=50)
-    completed_on = forms.DateField(label=_("Date of the document"), widget=DateInput())
+    completed_on = DayField(label=_("Date of the document"))
     hours = forms.IntegerField(label=_("Academic hours"), min_value=1, max_value=5000)
     programme_title = forms.CharField(label=_("Programme"), max_length=300, required=False)
     with_work_interruption = forms.BooleanField(

@@ -271,7 +271,7 @@ def test_the_grade_is_named_in_the_reader_s_language(staff, intake, admitted, ap
 
 def test_the_completion_date_suggested_is_the_commission_s(staff, intake, admitted, approved):
     html = staff.get(page_url(intake)).content.decode()
-    assert 'name="results-on" value="2026-03-12"' in html
+    assert 'name="results-on" value="12.03.2026"' in html
 
 
 def test_one_bad_row_changes_nothing(staff, intake, admitted, approved, organisation):

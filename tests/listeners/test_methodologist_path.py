@@ -76,8 +76,8 @@ def test_the_whole_path_of_an_intake(
     page.goto(url + "/work/intakes/new/")
     page.select_option("#id_programme", str(programme.pk))
     page.fill("#id_code", "ПК-2026-77")
-    page.fill("#id_start_date", start.isoformat())
-    page.fill("#id_end_date", end.isoformat())
+    page.fill("#id_start_date", f"{start:%d.%m.%Y}")
+    page.fill("#id_end_date", f"{end:%d.%m.%Y}")
     for name, value in [("capacity", "4"), ("state_order_seats", "3"), ("contract_seats", "1")]:
         page.fill(f"#id_{name}", value)
     page.get_by_role("button", name="Save").click()
@@ -87,7 +87,7 @@ def test_the_whole_path_of_an_intake(
 
     # Two sessions that add up to the programme's 72 hours.
     for offset, topic in [(0, "Кіріспе"), (1, "Практикум")]:
-        page.fill("#id_session-date", (start + datetime.timedelta(days=offset)).isoformat())
+        page.fill("#id_session-date", f"{start + datetime.timedelta(days=offset):%d.%m.%Y}")
         page.fill("#id_session-topic", topic)
         page.fill("#id_session-hours", "36")
         follow(page, page.get_by_role("button", name="Add session"))
@@ -226,8 +226,8 @@ def test_the_whole_path_of_an_intake(
     results = _sheet_text(_download(page, page.get_by_role("link", name="results", exact=True)))
     assert "5 (excellent)" in results and "жұмысы үздік" in results
     page.goto(url + "/work/accounting/")
-    page.fill("#id_start", start.isoformat())
-    page.fill("#id_end", end.isoformat())
+    page.fill("#id_start", f"{start:%d.%m.%Y}")
+    page.fill("#id_end", f"{end:%d.%m.%Y}")
     page.get_by_role("button", name="Prepare .xlsx").click()
     ready = page.get_by_role("link", name="Download .xlsx")
     ready.wait_for()

@@ -188,5 +188,5 @@ def test_the_form_names_its_two_days_and_fills_both(en, db):
     today = timezone.localdate()
     html = en.get(URL).content.decode()
     assert "First day of the period" in html and "Last day of the period" in html
-    assert f'name="end" value="{today.isoformat()}"' in html
-    assert f'name="start" value="{today.replace(month=1, day=1).isoformat()}"' in html
+    assert f'name="end" value="{today:%d.%m.%Y}"' in html
+    assert f'name="start" value="01.01.{today.year}"' in html

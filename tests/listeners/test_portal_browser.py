@@ -72,7 +72,7 @@ def test_a_listener_walks_their_page_on_a_phone(
     _fits(page)
     page.get_by_label("Issued by").fill("Орлеу")
     page.get_by_label("Document number").fill("B-77")
-    page.get_by_label("Date of the document").fill("2024-04-10")
+    page.get_by_label("Date of the document").fill("10.04.2024")
     page.get_by_label("Academic hours").fill("36")
     page.get_by_label("Scan of the document").set_input_files(
         {"name": "scan.png", "mimeType": "image/png", "buffer": PNG}
