@@ -233,15 +233,18 @@ def listener_enroll(
                 field="iin",
                 code="duplicate_listener",
             ) from None
+    # A seat is either the state's or a contract's (§14, §17): the other kind's details are
+    # not stored, whatever the caller passed.
+    contract = basis != FundingBasis.STATE_ORDER
     enrollment = enrollment_apply(
         listener=listener,
         intake=intake,
         by=by,
         basis=basis,
-        state_order_reference=state_order_reference.strip(),
+        state_order_reference="" if contract else state_order_reference.strip(),
         customer=customer if basis == FundingBasis.CONTRACT_ORGANISATION else None,
-        contract_number=contract_number.strip(),
-        price=price,
+        contract_number=contract_number.strip() if contract else "",
+        price=price if contract else None,
         with_work_interruption=with_work_interruption,
         from_other_town=from_other_town,
     )

@@ -124,3 +124,33 @@ document.addEventListener("submit", function (event) {
     if (again && again !== document.activeElement) again.focus();
   });
 })();
+
+// <fieldset data-basis="id of a select" data-shown-for="value …">: shown only while the select
+// has one of those values, its controls disabled when hidden so they are not sent (the contract
+// fields of a state-order seat). Without JavaScript every part shows, and the server refuses
+// the other kind's details.
+(function () {
+  function reflect(part) {
+    var select = document.getElementById(part.getAttribute("data-basis"));
+    if (!select) return;
+    var shown = part.getAttribute("data-shown-for").split(" ").indexOf(select.value) >= 0;
+    part.hidden = !shown;
+    part.querySelectorAll("input, select, textarea").forEach(function (control) {
+      control.disabled = !shown;
+    });
+  }
+  function reflectAll() {
+    document.querySelectorAll("[data-basis][data-shown-for]").forEach(reflect);
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.tagName === "SELECT") reflectAll();
+  });
+  document.addEventListener("DOMContentLoaded", reflectAll);
+})();
+
+// [data-error-summary]: a form sent back with errors puts the focus on its summary, which names
+// each field wrong and links to it, so the person (and a screen reader) starts there.
+document.addEventListener("DOMContentLoaded", function () {
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+});
