@@ -27,6 +27,13 @@ def test_add_by_iin_on_a_phone_in_russian(
     opener = page.locator(".add-by-iin summary")
     assert opener.bounding_box()["y"] < 844
     assert opener.bounding_box()["y"] < page.locator("table").bounding_box()["y"]
+    # Scrolled sideways, the table keeps the listener's name at its left edge.
+    wrap = page.locator(".table-wrap")
+    wrap.evaluate("wrap => { wrap.scrollLeft = 300; }")
+    assert wrap.evaluate("wrap => wrap.scrollLeft") > 0
+    name = page.locator("tbody td.pin").first
+    assert abs(name.bounding_box()["x"] - wrap.bounding_box()["x"]) < 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     opener.click()
 
     contract_number = page.locator("#id_add-contract_number")
