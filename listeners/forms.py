@@ -88,7 +88,34 @@ class EnrollmentAddForm(forms.Form):
             data.get("contract_number") or ""
         ):
             self.add_error("contract_number", _("Give the number of the contract (§17)."))
+        # The page hides the other basis's fields; without JavaScript they show, and what was
+        # typed in them is refused rather than saved against the wrong kind of seat (§14).
+        if basis == FundingBasis.STATE_ORDER:
+            for name in ("customer", "contract_number", "price"):
+                if data.get(name) not in (None, ""):
+                    self.add_error(name, _("A state-order seat has no contract: leave it empty."))
+        elif basis and data.get("state_order_reference"):
+            self.add_error(
+                "state_order_reference",
+                _("A contract seat is not under a state order: leave it empty."),
+            )
         return data
+
+    PERSON_FIELDS = (
+        "iin",
+        "last_name",
+        "first_name",
+        "patronymic",
+        "organisation",
+        "position",
+        "subject",
+        "email",
+        "phone",
+    )
+
+    def person_fields(self) -> list[forms.BoundField]:
+        """The fields about the person, shown apart from those about the seat."""
+        return [self[name] for name in self.PERSON_FIELDS]
 
     def require_names(self) -> bool:
         """A new person needs last and first names; say so beside the fields."""

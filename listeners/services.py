@@ -238,15 +238,18 @@ def listener_enroll(
                 field="iin",
                 code="duplicate_listener",
             ) from None
+    # A seat is either the state's or a contract's (§14, §17): the other kind's details are
+    # not stored, whatever the caller passed.
+    contract = basis != FundingBasis.STATE_ORDER
     enrollment = enrollment_apply(
         listener=listener,
         intake=intake,
         by=by,
         basis=basis,
-        state_order_reference=state_order_reference.strip(),
+        state_order_reference="" if contract else state_order_reference.strip(),
         customer=customer if basis == FundingBasis.CONTRACT_ORGANISATION else None,
-        contract_number=contract_number.strip(),
-        price=price,
+        contract_number=contract_number.strip() if contract else "",
+        price=price if contract else None,
         with_work_interruption=with_work_interruption,
         from_other_town=from_other_town,
     )
@@ -399,6 +402,44 @@ def attendance_mark(
         enrollment=enrollment, session=session, defaults={"mark": mark, "marked_by": by}
     )
     return attendance
+
+
+@transaction.atomic
+def attendance_mark_present(
+    *, enrollments: Sequence[Enrollment], sessions: Sequence[Session], by: User | None
+) -> int:
+    """Mark present every one of `enrollments` at every one of `sessions` not marked yet: the
+    journal's "all present" for a session (one column) or a listener (one row), in one
+    INSERT. A mark already set (an absence, an excuse) is kept, so the button never undoes
+    what someone noted; a cell marked by someone else meanwhile is kept too. The checks are
+    those of a single cell (attendance_mark), and each new row says who marked it. Returns
+    how many cells were marked."""
+    intakes = {enrollment.intake_id for enrollment in enrollments}
+    if len(intakes | {session.intake_id for session in sessions}) > 1:
+        raise RuleViolation(
+            _("The session belongs to another intake."), field="session", code="session_intake"
+        )
+    for enrollment in enrollments:
+        if enrollment.state not in MARKABLE_STATES:
+            raise RuleViolation(
+                _("%(name)s is “%(state)s”: only admitted listeners are in the journal.")
+                % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
+                field="enrollment",
+                code="not_in_journal",
+            )
+    marked = set(
+        Attendance.objects.filter(enrollment__in=enrollments, session__in=sessions).values_list(
+            "enrollment_id", "session_id"
+        )
+    )
+    new = [
+        Attendance(enrollment=enrollment, session=session, mark=Mark.PRESENT, marked_by=by)
+        for enrollment in enrollments
+        for session in sessions
+        if (enrollment.pk, session.pk) not in marked
+    ]
+    Attendance.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def commission_order(intake: Intake) -> Order | None:

@@ -22,6 +22,11 @@ urlpatterns = [
     path("orders/<int:pk>/admission-order.pdf", views.order_pdf, name="order_pdf"),
     path("intakes/<int:pk>/attendance/", views.attendance, name="attendance"),
     path("intakes/<int:pk>/attendance/mark/", views.attendance_mark, name="attendance_mark"),
+    path(
+        "intakes/<int:pk>/attendance/present/",
+        views.attendance_present,
+        name="attendance_present",
+    ),
     path("intakes/<int:pk>/attestation/", views.attestation, name="attestation"),
     path(
         "intakes/<int:pk>/attestation/commission/",

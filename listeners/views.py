@@ -537,12 +537,10 @@ class Cell:
         return Mark(self.next_mark).label
 
 
-@workspace_view
-def attendance(request: HttpRequest, pk: int) -> HttpResponse:
-    """The attendance journal of an intake: its sessions across, its listeners down, the
-    share present by hours at the end of each row. A handful of queries whatever its size:
-    the marks of the whole intake are read once and looked up in a dict."""
-    intake = _intake(pk)
+def _journal(request: HttpRequest, intake: Intake) -> dict:
+    """What the journal shows: the intake's sessions, and a row of cells for each listener
+    the user may see. A handful of queries whatever its size: the marks of the whole intake
+    are read once and looked up in a dict."""
     sessions = list(intake.sessions.all())
     journal = Enrollment.objects.filter(intake=intake, state__in=services.JOURNAL_STATES)
     enrollments = list(
@@ -561,22 +559,20 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         ).values_list("enrollment_id", "session_id", "mark")
     )
     writer = can_change(request.user)
-    rows = [
-        (
-            enrollment,
-            [
-                Cell(
-                    enrollment=enrollment,
-                    session=session,
-                    mark=marks.get((enrollment.pk, session.pk), ""),
-                    markable=writer and enrollment.state in services.MARKABLE_STATES,
-                )
-                for session in sessions
-            ],
-        )
-        for enrollment in enrollments
-    ]
-    context = {
+    rows = []
+    for enrollment in enrollments:
+        markable = writer and enrollment.state in services.MARKABLE_STATES
+        cells = [
+            Cell(
+                enrollment=enrollment,
+                session=session,
+                mark=marks.get((enrollment.pk, session.pk), ""),
+                markable=markable,
+            )
+            for session in sessions
+        ]
+        rows.append((enrollment, cells, markable))
+    return {
         "intake": intake,
         "sessions": sessions,
         "rows": rows,
@@ -585,7 +581,58 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         "can_change": writer,
     }
-    return render(request, "listeners/attendance.html", context)
+
+
+@workspace_view
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """The attendance journal of an intake: its sessions across, its listeners down, the
+    share present by hours at the end of each row."""
+    return render(request, "listeners/attendance.html", _journal(request, _intake(pk)))
+
+
+@require_POST
+@workspace_change
+def attendance_present(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "All present" for one session (`session`: every listener of the journal the user may
+    see) or for one listener (`enrollment`: every session), cells already marked kept. With
+    htmx the answer is the journal's table and what was done; without JavaScript, back to the
+    journal with a message. Only people the user may see are marked, whatever is posted."""
+    intake = _intake(pk)
+    visible = Enrollment.objects.visible_to(request.user).filter(intake=intake)
+    if "session" in request.POST:
+        sessions = [get_object_or_404(Session, pk=_int(request.POST["session"]), intake=intake)]
+        enrollments = list(
+            visible.filter(state__in=services.MARKABLE_STATES).select_related("listener")
+        )
+    else:
+        enrollments = [
+            get_object_or_404(
+                visible.select_related("listener"), pk=_int(request.POST.get("enrollment"))
+            )
+        ]
+        sessions = list(intake.sessions.all())
+    htmx = bool(request.headers.get("HX-Request"))
+    try:
+        done = services.attendance_mark_present(
+            enrollments=enrollments, sessions=sessions, by=request.user
+        )
+    except ValidationError as error:
+        if htmx:
+            return HttpResponse(" ".join(error.messages), status=400)
+        for text in error.messages:
+            messages.error(request, text)
+        return redirect("listeners:attendance", pk=intake.pk)
+    if done:
+        said = ngettext("%(n)s cell marked present.", "%(n)s cells marked present.", done) % {
+            "n": done
+        }
+    else:
+        said = _("Every cell here was marked already: nothing changed.")
+    if not htmx:
+        messages.success(request, said)
+        return redirect("listeners:attendance", pk=intake.pk)
+    context = _journal(request, intake) | {"said": said}
+    return render(request, "listeners/_attendance_table.html", context)
 
 
 @require_POST

@@ -176,6 +176,11 @@ TABLE: dict[str, tuple[dict, dict | None]] = {
     "listeners:attendance": (READ, None),
     # An empty mark names no session or enrollment of the intake: 404 to those allowed.
     "listeners:attendance_mark": (POST_ONLY, {**STAFF, "methodologist": 404, "administrator": 404}),
+    # "All present" with neither a session nor a listener named: 404 to those allowed.
+    "listeners:attendance_present": (
+        POST_ONLY,
+        {**STAFF, "methodologist": 404, "administrator": 404},
+    ),
     "listeners:attestation": (READ, None),
     "listeners:commission_approve": (POST_ONLY, POST_STAFF),
     "listeners:results_record": (POST_ONLY, POST_STAFF),

@@ -349,7 +349,7 @@ def test_the_results_page_costs_the_same_queries_whatever_its_size(
     with django_assert_max_num_queries(9):
         page = staff.get(page_url(intake))
     assert page.status_code == 200
-    assert page.content.decode().count('<tr>\n  <th scope="row">') == rows
+    assert page.content.decode().count('<tr>\n  <th scope="row" class="pin">') == rows
 
 
 def test_the_migration_reads_results_typed_before_as_grades(intake, organisation):
