@@ -27,12 +27,14 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING_IMPACTS = {"serious", "critical"}
 NODES_SHOWN = 3
 
-# Runs axe on the document, one run at a time; with `fresh` false a run already made or under
-# way for this document is shared (the load's check and a test's explicit check make one run).
+# Runs axe on the document, one run at a time. A run already made or under way for this
+# document is shared (the load's check and a test's explicit check make one run), unless
+# `fresh` asks for a new one and the DOM has changed since (a MutationObserver says so).
 RUN = """
 async ([tags, fresh]) => {
     if (typeof window.axe === "undefined") return null;
-    if (fresh || !window.__axeRun) {
+    if (!window.__axeRun || (fresh && window.__axeChanged !== false)) {
+        window.__axeChanged = undefined;
         const previous = window.__axeRun || Promise.resolve();
         window.__axeRun = previous.catch(() => null).then(() => window.axe.run(document, {
             runOnly: {type: "tag", values: tags},
@@ -45,7 +47,15 @@ async ([tags, fresh]) => {
                 help: v.help,
                 targets: v.nodes.map((n) => n.target.join(" ")),
             })),
-        }));
+        })).finally(() => {
+            if (window.__axeChanged === undefined) window.__axeChanged = false;
+            if (!window.__axeObserver) {
+                window.__axeObserver = new MutationObserver(() => { window.__axeChanged = true; });
+                window.__axeObserver.observe(document, {
+                    subtree: true, childList: true, attributes: true, characterData: true,
+                });
+            }
+        });
     }
     return await window.__axeRun;
 }
