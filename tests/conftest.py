@@ -223,7 +223,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     """Chromium driven by Playwright. Locally the browser tests skip when Playwright or
     Chromium is missing; in CI (CI=true) that is a failure."""
     import os
@@ -248,6 +248,41 @@ def browser():
         launched = driver.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+AXE_CHECKER = pytest.StashKey["object"]()
+
+
+@pytest.fixture
+def browser(chromium, request: pytest.FixtureRequest):
+    """The session's Chromium for one test: every page of the contexts the test makes
+    (browser.new_context / new_page, browser_page) is checked by axe-core (tests/axe.py)
+    after each load and when the test ends; a serious or critical finding fails the test.
+    A page broken on purpose is exempted by @pytest.mark.axe_exempt("/path/glob/", reason=...).
+    The contexts are closed after the test."""
+    from tests.axe import CheckedBrowser, Checker
+
+    exempt = [
+        pattern for marker in request.node.iter_markers("axe_exempt") for pattern in marker.args
+    ]
+    checker = Checker(exempt=exempt)
+    request.node.stash[AXE_CHECKER] = checker
+    yield CheckedBrowser(chromium, checker)
+    checker.done = True
+    for context in checker.contexts:
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """The axe verdict is part of the test itself: once its body has passed, the pages it
+    left open are checked a last time, and the findings fail it (a failure, not an error
+    of teardown)."""
+    result = yield
+    checker = item.stash.get(AXE_CHECKER, None)
+    if checker is not None:
+        checker.finish()
+    return result
 
 
 def browser_page(browser, live_server, user: User, *, language: str = "en", **page_options):
