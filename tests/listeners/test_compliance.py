@@ -236,7 +236,7 @@ def test_the_forecast_counts_who_falls_due_in_each_month_by_region(people_set, p
     early = make_listener(places["school_far"], last_name="Ілиясова", subject="Математика ")
     type(early).objects.filter(pk=early.pk).update(last_upgrade_on=datetime.date(2023, 2, 28))
     with translation.override("kk"):
-        months, rows, total = forecast(Scope(), start=ON, by="region")
+        months, rows, total = forecast(Scope(), on=ON, by="region")
     assert months[0] == datetime.date(2026, 6, 1) and months[-1] == datetime.date(2028, 5, 1)
     assert total.overdue == 3
     assert total.months[0] == 1  # Bekova
@@ -252,7 +252,7 @@ def test_the_forecast_by_subject_merges_the_same_subject_typed_differently(place
         type(person).objects.filter(pk=person.pk).update(
             last_upgrade_on=datetime.date.fromisoformat(last)
         )
-    _, rows, total = forecast(Scope(), start=ON, by="subject")
+    _, rows, total = forecast(Scope(), on=ON, by="subject")
     assert [(row.name, row.months[9]) for row in rows] == [("Математика", 2)]  # 03.2027
     assert total.total == 2
 
@@ -405,8 +405,39 @@ def test_the_forecast_and_the_staffing_tables_download_as_xlsx(en, people_set, p
     assert rows[0][0] == "Педагогика" and rows[0][3] == 1  # one active teacher
 
 
-def test_the_staffing_chart_marks_the_load_against_the_limit(pedagogy):
-    """Limit 7.5; 9 seats for one teacher draw the bar past the limit mark at 50."""
+def test_the_staffing_bar_shows_the_share_of_the_limit(pedagogy):
+    """Limit 7.5; 9 seats for one teacher are 120 % of it: over, drawn at 80 % of a bar that
+    runs to 150 % of the limit (the limit marked at two thirds), not cut off."""
     make_intake(make_programme(code="PED", field=pedagogy), state_order_seats=9, contract_seats=0)
     (row,) = [r for r in staffing_rows(year=2026) if r.field == pedagogy]
-    assert row.chart == {"width": "60.00"}
+    gauge = row.planned
+    assert (gauge.state, gauge.percent, gauge.width, gauge.capped) == ("over", 120, "80.00", False)
+    assert (gauge.limit_at, str(gauge.label), gauge.met) == ("66.67", "Over the limit", False)
+
+
+@pytest.mark.parametrize(
+    "seats, teachers, state, percent, width, capped",
+    [
+        (6, 1, "within", 80, "53.33", False),  # 6 of 7.5
+        (15, 2, "within", 100, "66.67", False),  # exactly the limit is allowed (§23)
+        (16, 2, "over", 107, "71.11", False),
+        (60, 1, "over", 800, "100.00", True),  # far over: the bar is full and cut off
+        (5, 0, "no_teacher", None, "100.00", True),
+        (0, 0, "nothing", None, "0.00", False),
+        (0, 3, "nothing", 0, "0.00", False),
+    ],
+)
+def test_the_staffing_state_says_met_over_or_no_teacher(
+    pedagogy, seats, teachers, state, percent, width, capped
+):
+    from listeners.reports import StaffingRow
+
+    row = StaffingRow(field=pedagogy, teachers=teachers, seats=seats, admitted=0)
+    gauge = row.planned
+    assert (gauge.state, gauge.percent, gauge.width, gauge.capped) == (
+        state,
+        percent,
+        width,
+        capped,
+    )
+    assert gauge.met is (state in ("within", "nothing"))

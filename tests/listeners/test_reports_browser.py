@@ -99,5 +99,7 @@ def test_the_head_sees_the_staffing_warning_on_an_intake(browser, live_server, a
         and "above the limit of 3.00" in warning.inner_text()
     )
     page.goto(live_server.url + "/work/staffing/?year=2026")
-    assert page.locator("tbody .badge.bad").first.inner_text() == "5.00"
+    # 5 seats for one teacher: 167 % of the limit, said in words and in numbers.
+    assert page.locator("tbody .badge.bad").first.inner_text() == "Over the limit"
+    assert page.locator("tbody .staffing-numbers").first.inner_text() == "5.00 of 3.00 (167%)"
     page.context.close()
