@@ -381,7 +381,7 @@ class StaffingState(models.TextChoices):
     WITHIN = "within", _("Within the limit")
     OVER = "over", _("Over the limit")
     NO_TEACHER = "no_teacher", _("No teacher")
-    NOTHING = "nothing", _("Nothing planned")
+    NOTHING = "nothing", _("No listeners")
 
 
 @dataclass(frozen=True)
