@@ -19,12 +19,20 @@ from django.utils.text import capfirst
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import Intake, IntakeStatus, Language, Place
+from courses.models import (
+    Intake,
+    IntakeStatus,
+    Language,
+    Place,
+    days_within_year,
+    running_in_year,
+)
 from courses.rules import Band, DocumentKind, ProgrammeKind
 from institute.models import District, Field, Organisation, Region, Teacher
 from institute.rules import (
     add_months,
     add_years,
+    average_yearly_contingent,
     staffing_limit,
     staffing_ratio,
     staffing_within_norm,
@@ -413,30 +421,43 @@ class StaffingRow:
     each per teacher against the §23 limit."""
 
     field: Field
+    year: int
     teachers: int
     seats: int
     admitted: int
+    seat_days: int
+    admitted_days: int
 
     @property
     def limit(self) -> Decimal:
         return staffing_limit(self.field.university_norm)
 
     @property
+    def planned_contingent(self) -> Decimal:
+        """The average yearly contingent the planned seats bring (§23)."""
+        return average_yearly_contingent(self.seat_days, year=self.year)
+
+    @property
+    def admitted_contingent(self) -> Decimal:
+        """The average yearly contingent of the listeners admitted by order (§23)."""
+        return average_yearly_contingent(self.admitted_days, year=self.year)
+
+    @property
     def planned_ratio(self) -> Decimal | None:
-        return staffing_ratio(self.seats, self.teachers)
+        return staffing_ratio(self.planned_contingent, self.teachers)
 
     @property
     def admitted_ratio(self) -> Decimal | None:
-        return staffing_ratio(self.admitted, self.teachers)
+        return staffing_ratio(self.admitted_contingent, self.teachers)
 
-    def _within(self, listeners: int) -> bool:
+    def _within(self, listeners: Decimal) -> bool:
         return staffing_within_norm(
             listeners_per_year=listeners,
             teachers=self.teachers,
             university_norm=self.field.university_norm,
         )
 
-    def _gauge(self, listeners: int) -> StaffingGauge:
+    def _gauge(self, listeners: Decimal) -> StaffingGauge:
         ratio = staffing_ratio(listeners, self.teachers)
         if not listeners:
             state = StaffingState.NOTHING
@@ -454,7 +475,7 @@ class StaffingRow:
                 width="100.00" if full else "0.00",
                 capped=full,
             )
-        share = Decimal(listeners) / self.teachers / self.limit
+        share = listeners / self.teachers / self.limit
         width = min(share / STAFFING_SCALE, Decimal(1)) * 100
         return StaffingGauge(
             state=state,
@@ -466,40 +487,50 @@ class StaffingRow:
 
     @property
     def planned(self) -> StaffingGauge:
-        return self._gauge(self.seats)
+        return self._gauge(self.planned_contingent)
 
     @property
     def admitted_gauge(self) -> StaffingGauge:
-        return self._gauge(self.admitted)
+        return self._gauge(self.admitted_contingent)
 
     @property
     def planned_within_norm(self) -> bool:
-        return self._within(self.seats)
+        return self._within(self.planned_contingent)
 
     @property
     def admitted_within_norm(self) -> bool:
-        return self._within(self.admitted)
+        return self._within(self.admitted_contingent)
 
 
 def staffing_rows(*, year: int) -> list[StaffingRow]:
-    """Every field with its active teachers, the seats of the year's intakes (cancelled ones
-    left out) and the listeners admitted to them by order (§23): one query, each number a
-    subquery so that the joins do not multiply one another."""
-    intakes = Intake.objects.filter(programme__field=OuterRef("pk"), start_date__year=year).exclude(
-        status=IntakeStatus.CANCELLED
+    """Every field with its active teachers, the seats of the intakes starting in the year
+    and the listeners admitted to them by order, and the listener-days of the year behind
+    §23's average yearly contingent (seats or admitted listeners × days of study within the
+    year, of every intake running in it; cancelled intakes left out): one query, each number
+    a subquery so that the joins do not multiply one another."""
+    intakes = (
+        Intake.objects.filter(running_in_year(year), programme__field=OuterRef("pk"))
+        .exclude(status=IntakeStatus.CANCELLED)
+        .order_by()
+        .values("programme__field")
     )
-    seats = intakes.order_by().values("programme__field").annotate(n=Sum("capacity")).values("n")
-    admitted = (
+    seats = intakes.annotate(n=Sum("capacity", filter=Q(start_date__year=year))).values("n")
+    seat_days = intakes.annotate(n=Sum(F("capacity") * days_within_year(year))).values("n")
+    enrollments = (
         Enrollment.objects.filter(
+            running_in_year(year, prefix="intake__"),
             intake__programme__field=OuterRef("pk"),
-            intake__start_date__year=year,
             state__in=ADMITTED_BY_ORDER_STATES,
         )
         .exclude(intake__status=IntakeStatus.CANCELLED)
         .order_by()
         .values("intake__programme__field")
-        .annotate(n=Count("pk"))
-        .values("n")
+    )
+    admitted = enrollments.annotate(n=Count("pk", filter=Q(intake__start_date__year=year))).values(
+        "n"
+    )
+    admitted_days = enrollments.annotate(n=Sum(days_within_year(year, prefix="intake__"))).values(
+        "n"
     )
     teachers = (
         Teacher.objects.filter(field=OuterRef("pk"), is_active=True)
@@ -512,13 +543,18 @@ def staffing_rows(*, year: int) -> list[StaffingRow]:
         teacher_count=Coalesce(Subquery(teachers), 0),
         seat_count=Coalesce(Subquery(seats), 0),
         admitted_count=Coalesce(Subquery(admitted), 0),
+        seat_days=Coalesce(Subquery(seat_days), 0),
+        admitted_days=Coalesce(Subquery(admitted_days), 0),
     ).order_by("code")
     return [
         StaffingRow(
             field=field,
+            year=year,
             teachers=field.teacher_count,
             seats=field.seat_count,
             admitted=field.admitted_count,
+            seat_days=field.seat_days,
+            admitted_days=field.admitted_days,
         )
         for field in fields
     ]

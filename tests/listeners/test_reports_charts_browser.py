@@ -24,8 +24,9 @@ def overflows(page) -> bool:
 def test_staffing_says_in_russian_which_field_is_over_the_limit(
     browser, live_server, administrator
 ):
-    """Norm 10 → limit 7.5. Pedagogy: 6 seats for one teacher, 80 % of the limit. Arts: 12
-    seats for one teacher, 160 %: over, the bar cut off. Music: 3 seats and no teacher."""
+    """Norm 10 → limit 7.5. The intakes run all year, so their seats are their average
+    yearly contingent. Pedagogy: 6 seats for one teacher, 80 % of the limit. Arts: 12 seats
+    for one teacher, 160 %: over, the bar cut off. Music: 3 seats and no teacher."""
     rows = {}
     for code, name, seats, teachers in [
         ("01", "Педагогика", 6, 1),
@@ -39,6 +40,8 @@ def test_staffing_says_in_russian_which_field_is_over_the_limit(
             make_programme(code=f"P{code}", field=field),
             state_order_seats=seats,
             contract_seats=0,
+            start_date=datetime.date(2026, 1, 1),
+            end_date=datetime.date(2026, 12, 31),
         )
         rows[name] = field
     page = browser_page(browser, live_server, administrator, language="ru", **PHONE)
@@ -46,22 +49,22 @@ def test_staffing_says_in_russian_which_field_is_over_the_limit(
 
     def planned(name: str) -> str:
         row = page.locator("tbody tr").filter(has=page.get_by_role("rowheader", name=name))
-        return row.locator("td").nth(4).inner_text()
+        return row.locator("td").nth(5).inner_text()
 
     assert planned("Педагогика").split() == ["Не", "выше", "предела", "6,00", "из", "7,50", "(80%)"]
     assert planned("Искусство").split() == ["Выше", "предела", "12,00", "из", "7,50", "(160%)"]
     assert planned("Музыка").split() == ["Нет", "преподавателя", "—"]
     # Red only where the norm is not met: two red labels, both saying why.
-    assert [b.inner_text() for b in page.locator("tbody td:nth-child(6) .badge.bad").all()] == [
+    assert [b.inner_text() for b in page.locator("tbody td:nth-child(7) .badge.bad").all()] == [
         "Выше предела",
         "Нет преподавателя",
     ]
-    assert page.locator("tbody td:nth-child(6) .badge.ok").count() == 1
+    assert page.locator("tbody td:nth-child(7) .badge.ok").count() == 1
     # The over-limit bar is cut off at its end; the one within it stops short of the mark.
     art = page.locator("tbody tr").nth(1)
     assert art.locator("svg rect.cut").count() == 1
     assert (
-        page.locator("tbody tr td:nth-child(6) rect.load-met").first.get_attribute("width")
+        page.locator("tbody tr td:nth-child(7) rect.load-met").first.get_attribute("width")
         == "53.33"
     )
     assert not overflows(page)
