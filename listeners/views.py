@@ -1011,8 +1011,8 @@ def forecast(request: HttpRequest) -> HttpResponse:
 @require_GET
 @workspace_view
 def staffing(request: HttpRequest) -> HttpResponse:
-    """§23: per field, listeners per teacher in a year (seats planned and listeners admitted)
-    against 0.75 × the university norm."""
+    """§23: per field, the average yearly contingent per teacher in a year (of the seats
+    planned and of the listeners admitted) against 0.75 × the university norm."""
     this_year = timezone.localdate().year
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and this_year - 10 <= int(raw) <= this_year + 2 else None
