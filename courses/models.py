@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils.translation import gettext_lazy as _
 
 from courses import rules
@@ -199,6 +199,51 @@ class Attention(models.TextChoices):
     IN_PROGRESS = "in_progress", _("Running today")
     APPLICATIONS = "applications", _("With applications waiting")
     RESULTS = "results", _("Finished, results to record")
+
+
+class DaysBetween(models.Func):
+    """Whole days from the second date to the first, computed by the database: PostgreSQL
+    subtracts dates to an integer, SQLite through julianday()."""
+
+    arity = 2
+    output_field = models.IntegerField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(ROUND(julianday(%(expressions)s)) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra_context,
+        )
+
+
+def days_within_year(year: int, *, prefix: str = "") -> models.Expression:
+    """The days an intake (reached through `prefix`, e.g. "intake__") runs within `year`,
+    first and last day included: the listener-days behind §23's average yearly contingent.
+    Only for intakes that run in the year (see IntakeQuerySet.running_in_year)."""
+    date = models.DateField()
+    first = models.Value(datetime.date(year, 1, 1), output_field=date)
+    last = models.Value(datetime.date(year, 12, 31), output_field=date)
+    return (
+        DaysBetween(
+            Least(models.F(f"{prefix}end_date"), last, output_field=date),
+            Greatest(models.F(f"{prefix}start_date"), first, output_field=date),
+        )
+        + 1
+    )
+
+
+def running_in_year(year: int, *, prefix: str = "") -> Q:
+    """Intakes (reached through `prefix`) that run on at least one day of `year`."""
+    return Q(
+        **{
+            f"{prefix}start_date__lte": datetime.date(year, 12, 31),
+            f"{prefix}end_date__gte": datetime.date(year, 1, 1),
+        }
+    )
 
 
 class IntakeQuerySet(models.QuerySet):

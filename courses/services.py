@@ -6,14 +6,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
 from courses import rules
-from courses.models import Intake, IntakeStatus, Programme, Session
+from courses.models import (
+    Intake,
+    IntakeStatus,
+    Programme,
+    Session,
+    days_within_year,
+    running_in_year,
+)
 from institute.models import Field, Teacher, User
 from institute.rules import (
     RuleViolation,
+    average_yearly_contingent,
     staffing_limit,
     staffing_ratio,
     staffing_within_norm,
@@ -139,8 +147,14 @@ class StaffingLoad:
 
     field: Field
     year: int
-    seats: int  # seats of the year's intakes of the field's programmes, cancelled ones left out
+    seats: int  # seats of the intakes starting in the year, cancelled ones left out
+    seat_days: int  # seats × days of study within the year, of every intake running in it
     teachers: int  # active teachers of the field
+
+    @property
+    def contingent(self) -> Decimal:
+        """The average yearly contingent the planned seats bring (§23)."""
+        return average_yearly_contingent(self.seat_days, year=self.year)
 
     @property
     def limit(self) -> Decimal:
@@ -148,25 +162,35 @@ class StaffingLoad:
 
     @property
     def ratio(self) -> Decimal | None:
-        return staffing_ratio(self.seats, self.teachers)
+        return staffing_ratio(self.contingent, self.teachers)
 
     @property
     def within_norm(self) -> bool:
         return staffing_within_norm(
-            listeners_per_year=self.seats,
+            listeners_per_year=self.contingent,
             teachers=self.teachers,
             university_norm=self.field.university_norm,
         )
 
 
 def staffing_planned(*, field: Field, year: int) -> StaffingLoad:
-    """How many listeners the intakes planned in `year` for the field's programmes bring per
-    teacher of the field (§23): two queries. The seats are what planning promises; who was
-    admitted is the report's business (listeners.reports.staffing_rows)."""
-    seats = (
-        Intake.objects.filter(programme__field=field, start_date__year=year)
+    """The average yearly number of listeners the intakes planned for the field's programmes
+    bring per teacher of the field in `year` (§23): two queries. The seats are what planning
+    promises; who was admitted is the report's business (listeners.reports.staffing_rows)."""
+    totals = (
+        Intake.objects.filter(programme__field=field)
+        .filter(running_in_year(year))
         .exclude(status=IntakeStatus.CANCELLED)
-        .aggregate(seats=Sum("capacity"))["seats"]
+        .aggregate(
+            seats=Sum("capacity", filter=Q(start_date__year=year)),
+            seat_days=Sum(F("capacity") * days_within_year(year)),
+        )
     )
     teachers = Teacher.objects.filter(field=field, is_active=True).count()
-    return StaffingLoad(field=field, year=year, seats=seats or 0, teachers=teachers)
+    return StaffingLoad(
+        field=field,
+        year=year,
+        seats=totals["seats"] or 0,
+        seat_days=totals["seat_days"] or 0,
+        teachers=teachers,
+    )

@@ -129,6 +129,19 @@ def validate_bin(value: str) -> str:
 STAFFING_NORM_SHARE = Decimal("0.75")
 
 
+def days_in_year(year: int) -> int:
+    return 366 if calendar.isleap(year) else 365
+
+
+def average_yearly_contingent(listener_days: int, *, year: int) -> Decimal:
+    """§23 counts the *average yearly* contingent (среднегодовой контингент): the number of
+    listeners studying on an average day of the year, that is the listener-days of the year
+    over its days. A listener of a two-week course is a twenty-sixth of a listener-year, as a
+    university's norm counts full-time students: compared by heads, every short course would
+    break any university norm."""
+    return Decimal(listener_days) / days_in_year(year)
+
+
 def staffing_limit(university_norm: Decimal | int | float) -> Decimal:
     """The highest average yearly number of listeners per teacher allowed in a field (§23)."""
     return (Decimal(str(university_norm)) * STAFFING_NORM_SHARE).quantize(Decimal("0.01"))

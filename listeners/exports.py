@@ -11,6 +11,7 @@ and programmes follow the same language (institute.models.localized).
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -477,8 +478,10 @@ def staffing_xlsx(*, year: int, rows: list, language: str) -> bytes:
                 Column(_("Limit (0.75 × norm)"), 10),
                 Column(_("Teachers"), 10),
                 Column(_("Seats planned"), 10),
+                Column(_("Average yearly contingent"), 12),
                 Column(_("per teacher"), 10),
                 Column(_("Admitted"), 10),
+                Column(_("Average yearly contingent"), 12),
                 Column(_("per teacher"), 10),
             ],
         )
@@ -490,8 +493,10 @@ def staffing_xlsx(*, year: int, rows: list, language: str) -> bytes:
                     row.limit,
                     row.teachers,
                     row.seats,
+                    row.planned_contingent.quantize(Decimal("0.01")),
                     row.planned_ratio,
                     row.admitted,
+                    row.admitted_contingent.quantize(Decimal("0.01")),
                     row.admitted_ratio,
                 ]
             )

@@ -17,13 +17,22 @@ from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Trim, TruncMonth
 from django.utils.text import capfirst
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
-from courses.models import Intake, IntakeStatus, Language, Place
+from courses.models import (
+    Intake,
+    IntakeStatus,
+    Language,
+    Place,
+    days_within_year,
+    running_in_year,
+)
 from courses.rules import Band, DocumentKind, ProgrammeKind
 from institute.models import District, Field, Organisation, Region, Teacher
 from institute.rules import (
     add_months,
     add_years,
+    average_yearly_contingent,
     staffing_limit,
     staffing_ratio,
     staffing_within_norm,
@@ -88,8 +97,15 @@ def listeners_in(scope: Scope, *, on: datetime.date) -> QuerySet[Listener]:
     return listeners
 
 
+def has_status(status: str) -> Q:
+    """The one definition of "has this five-year status on the report's day", over
+    `listeners_in(…, on=day)`: the compliance counts and the forecast's overdue column both
+    filter by it, so the two pages cannot count different overdue people on one day."""
+    return Q(upgrade_status=status)
+
+
 def _counts() -> dict[str, Count]:
-    counts = {status: Count("pk", filter=Q(upgrade_status=status)) for status in STATUSES}
+    counts = {status: Count("pk", filter=has_status(status)) for status in STATUSES}
     counts["total"] = Count("pk")
     return counts
 
@@ -195,8 +211,8 @@ FORECAST_GROUPS = {
 
 @dataclass
 class ForecastRow:
-    """How many people of one region (or subject) fall due in each month, and how many are
-    overdue already on the first day of the forecast."""
+    """How many people of one region (or subject) are overdue on the report's day, and how
+    many fall due in each month from that day on."""
 
     key: object
     name: str
@@ -209,30 +225,35 @@ class ForecastRow:
 
 
 def forecast(
-    scope: Scope, *, start: datetime.date, by: str, months: int = FORECAST_MONTHS
+    scope: Scope, *, on: datetime.date, by: str, months: int = FORECAST_MONTHS
 ) -> tuple[list[datetime.date], list[ForecastRow], ForecastRow]:
-    """People falling due in each of `months` months from `start`'s month, per region or per
-    subject (SPEC §3), so that next year's intakes and state order can be planned. Two
-    queries.
+    """On the day `on`: the people overdue, and those falling due in each of `months` months
+    from `on`'s month, per region or per subject (SPEC §3), so that next year's intakes and
+    state order can be planned. Two queries.
 
-    Adding five years keeps the month (29 February falls back to the 28th), so the month a
-    person falls due is the month of their counting date five years later: the database
-    groups by the month of the stored date and Python only relabels the months.
+    "Overdue" is the compliance report's own status on the same day (`has_status`): a person
+    whose due date fell between the 1st of the month and `on` is overdue in both reports,
+    not "due this month" in one of them. The others fall due on or after `on`; adding the
+    upgrade period keeps the month (29 February falls back to the 28th), so the month they
+    fall due is the month of their counting date that many years later: the database groups
+    by the month of the stored date and Python only relabels the months.
     """
-    first = start.replace(day=1)
+    first = on.replace(day=1)
     labels = [add_months(first, i) for i in range(months)]
-    window_start = add_years(first, -UPGRADE_PERIOD_YEARS)
     window_end = add_years(add_months(first, months), -UPGRADE_PERIOD_YEARS)
     key = FORECAST_GROUPS[by]
-    listeners = listeners_in(scope, on=first).order_by()
+    listeners = listeners_in(scope, on=on).order_by()
     due = (
-        listeners.filter(upgrade_basis__gte=window_start, upgrade_basis__lt=window_end)
+        listeners.filter(
+            has_status(UpgradeStatus.DUE_SOON) | has_status(UpgradeStatus.COMPLIANT),
+            upgrade_basis__lt=window_end,
+        )
         .annotate(month=TruncMonth("upgrade_basis"))
         .values("month", group=key)
         .annotate(people=Count("pk"))
     )
     overdue = (
-        listeners.filter(upgrade_basis__lt=window_start)
+        listeners.filter(has_status(UpgradeStatus.OVERDUE))
         .values(group=key)
         .annotate(people=Count("pk"))
     )
@@ -268,7 +289,130 @@ def forecast(
     return labels, ordered, total
 
 
+def nice_ticks(peak: int, *, most: int = 5) -> list[int]:
+    """Round tick values from 0 to at least `peak`: steps of 1, 2 or 5 times a power of ten,
+    at most `most` steps, so an axis reads 0, 5, 10, 15 and not 0, 3.7, 7.4."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if peak <= step * factor * most:
+                top = -(-peak // (step * factor)) * step * factor or step * factor
+                return list(range(0, top + 1, step * factor))
+        step *= 10
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    month: datetime.date
+    count: int
+    y: str
+    width: str
+    text_x: str
+    text_y: str
+
+
+@dataclass(frozen=True)
+class ChartTick:
+    value: int
+    x: str
+
+
+@dataclass(frozen=True)
+class ForecastChart:
+    """A horizontal bar chart of who falls due month by month, laid out for an SVG that
+    reads on a 390 px phone: a month a row (labels on the left axis), the number of people
+    along the bottom axis with round ticks, each bar's number written beside it. Every
+    coordinate is formatted here, so no locale's decimal comma reaches an SVG attribute."""
+
+    bars: list[ChartBar]
+    ticks: list[ChartTick]
+    width: int
+    height: int
+    left: int
+    top: int
+    axis_y: int
+    plot_right: int
+    label_x: int
+
+    @property
+    def peak(self) -> ChartBar | None:
+        best = max(self.bars, key=lambda bar: bar.count, default=None)
+        return best if best and best.count else None
+
+
+CHART_WIDTH, CHART_LEFT, CHART_RIGHT, CHART_TOP, CHART_ROW, CHART_BAR = 360, 58, 40, 22, 16, 11
+
+
+def forecast_chart(labels: list[datetime.date], counts: list[int]) -> ForecastChart:
+    """The geometry of the forecast's chart (see ForecastChart)."""
+    ticks = nice_ticks(max(counts, default=0))
+    plot = CHART_WIDTH - CHART_LEFT - CHART_RIGHT
+    scale = plot / ticks[-1]
+    bars = []
+    for i, (month, count) in enumerate(zip(labels, counts, strict=True)):
+        y = CHART_TOP + i * CHART_ROW + (CHART_ROW - CHART_BAR) / 2
+        width = count * scale
+        bars.append(
+            ChartBar(
+                month=month,
+                count=count,
+                y=f"{y:.1f}",
+                width=f"{width:.1f}",
+                text_x=f"{CHART_LEFT + width + 3:.1f}",
+                text_y=f"{y + CHART_BAR - 2:.1f}",
+            )
+        )
+    axis_y = CHART_TOP + len(labels) * CHART_ROW
+    return ForecastChart(
+        bars=bars,
+        ticks=[ChartTick(value=v, x=f"{CHART_LEFT + v * scale:.1f}") for v in ticks],
+        width=CHART_WIDTH,
+        height=axis_y + 36,
+        left=CHART_LEFT,
+        top=CHART_TOP,
+        axis_y=axis_y,
+        plot_right=CHART_LEFT + plot,
+        label_x=CHART_LEFT + plot // 2,
+    )
+
+
 # --- staffing (§23) ---------------------------------------------------------------------------
+
+
+# The staffing bar runs to one and a half times the limit, the limit marked at two thirds of
+# it: a field at 120 % of its limit shows how far over it is, and one at 400 % fills the bar
+# and is marked as cut off, its number written beside it.
+STAFFING_SCALE = Decimal("1.5")
+
+
+class StaffingState(models.TextChoices):
+    WITHIN = "within", _("Within the limit")
+    OVER = "over", _("Over the limit")
+    NO_TEACHER = "no_teacher", _("No teacher")
+    NOTHING = "nothing", _("No listeners")
+
+
+@dataclass(frozen=True)
+class StaffingGauge:
+    """One load against the §23 limit, ready for the page: the state (its label says it in
+    words, the colour only repeats it), listeners per teacher, the share of the limit in
+    percent, and the bar's width and limit mark in percent of the bar, formatted here so no
+    locale's decimal comma reaches an SVG attribute."""
+
+    state: str
+    ratio: Decimal | None
+    percent: int | None
+    width: str
+    capped: bool
+    limit_at: str = f"{100 / STAFFING_SCALE:.2f}"
+
+    @property
+    def label(self) -> str:
+        return StaffingState(self.state).label
+
+    @property
+    def met(self) -> bool:
+        return self.state in (StaffingState.WITHIN, StaffingState.NOTHING)
 
 
 @dataclass
@@ -277,68 +421,116 @@ class StaffingRow:
     each per teacher against the §23 limit."""
 
     field: Field
+    year: int
     teachers: int
     seats: int
     admitted: int
+    seat_days: int
+    admitted_days: int
 
     @property
     def limit(self) -> Decimal:
         return staffing_limit(self.field.university_norm)
 
     @property
+    def planned_contingent(self) -> Decimal:
+        """The average yearly contingent the planned seats bring (§23)."""
+        return average_yearly_contingent(self.seat_days, year=self.year)
+
+    @property
+    def admitted_contingent(self) -> Decimal:
+        """The average yearly contingent of the listeners admitted by order (§23)."""
+        return average_yearly_contingent(self.admitted_days, year=self.year)
+
+    @property
     def planned_ratio(self) -> Decimal | None:
-        return staffing_ratio(self.seats, self.teachers)
+        return staffing_ratio(self.planned_contingent, self.teachers)
 
     @property
     def admitted_ratio(self) -> Decimal | None:
-        return staffing_ratio(self.admitted, self.teachers)
+        return staffing_ratio(self.admitted_contingent, self.teachers)
 
-    def _within(self, listeners: int) -> bool:
+    def _within(self, listeners: Decimal) -> bool:
         return staffing_within_norm(
             listeners_per_year=listeners,
             teachers=self.teachers,
             university_norm=self.field.university_norm,
         )
 
-    @property
-    def chart(self) -> dict[str, str]:
-        """A bar of the planned load against the limit, for the template's SVG: the scale
-        runs to twice the limit, the limit marked at its middle. Numbers formatted here, so
-        no locale's decimal comma reaches an SVG attribute."""
-        ratio = self.planned_ratio
+    def _gauge(self, listeners: Decimal) -> StaffingGauge:
+        ratio = staffing_ratio(listeners, self.teachers)
+        if not listeners:
+            state = StaffingState.NOTHING
+        elif self.teachers <= 0:
+            state = StaffingState.NO_TEACHER
+        else:
+            state = StaffingState.WITHIN if self._within(listeners) else StaffingState.OVER
         if ratio is None or not self.limit:
-            return {}
-        width = min(float(ratio / self.limit) * 50, 100.0)
-        return {"width": f"{width:.2f}"}
+            # No teacher: nothing to divide by, so the bar is drawn full, as over.
+            full = bool(listeners)
+            return StaffingGauge(
+                state=state,
+                ratio=None,
+                percent=None,
+                width="100.00" if full else "0.00",
+                capped=full,
+            )
+        share = listeners / self.teachers / self.limit
+        width = min(share / STAFFING_SCALE, Decimal(1)) * 100
+        return StaffingGauge(
+            state=state,
+            ratio=ratio,
+            percent=round(share * 100),
+            width=f"{width:.2f}",
+            capped=share > STAFFING_SCALE,
+        )
+
+    @property
+    def planned(self) -> StaffingGauge:
+        return self._gauge(self.planned_contingent)
+
+    @property
+    def admitted_gauge(self) -> StaffingGauge:
+        return self._gauge(self.admitted_contingent)
 
     @property
     def planned_within_norm(self) -> bool:
-        return self._within(self.seats)
+        return self._within(self.planned_contingent)
 
     @property
     def admitted_within_norm(self) -> bool:
-        return self._within(self.admitted)
+        return self._within(self.admitted_contingent)
 
 
 def staffing_rows(*, year: int) -> list[StaffingRow]:
-    """Every field with its active teachers, the seats of the year's intakes (cancelled ones
-    left out) and the listeners admitted to them by order (§23): one query, each number a
-    subquery so that the joins do not multiply one another."""
-    intakes = Intake.objects.filter(programme__field=OuterRef("pk"), start_date__year=year).exclude(
-        status=IntakeStatus.CANCELLED
+    """Every field with its active teachers, the seats of the intakes starting in the year
+    and the listeners admitted to them by order, and the listener-days of the year behind
+    §23's average yearly contingent (seats or admitted listeners × days of study within the
+    year, of every intake running in it; cancelled intakes left out): one query, each number
+    a subquery so that the joins do not multiply one another."""
+    intakes = (
+        Intake.objects.filter(running_in_year(year), programme__field=OuterRef("pk"))
+        .exclude(status=IntakeStatus.CANCELLED)
+        .order_by()
+        .values("programme__field")
     )
-    seats = intakes.order_by().values("programme__field").annotate(n=Sum("capacity")).values("n")
-    admitted = (
+    seats = intakes.annotate(n=Sum("capacity", filter=Q(start_date__year=year))).values("n")
+    seat_days = intakes.annotate(n=Sum(F("capacity") * days_within_year(year))).values("n")
+    enrollments = (
         Enrollment.objects.filter(
+            running_in_year(year, prefix="intake__"),
             intake__programme__field=OuterRef("pk"),
-            intake__start_date__year=year,
             state__in=ADMITTED_BY_ORDER_STATES,
         )
         .exclude(intake__status=IntakeStatus.CANCELLED)
         .order_by()
         .values("intake__programme__field")
-        .annotate(n=Count("pk"))
-        .values("n")
+    )
+    admitted = enrollments.annotate(n=Count("pk", filter=Q(intake__start_date__year=year))).values(
+        "n"
+    )
+    admitted_days = enrollments.annotate(n=Sum(days_within_year(year, prefix="intake__"))).values(
+        "n"
     )
     teachers = (
         Teacher.objects.filter(field=OuterRef("pk"), is_active=True)
@@ -351,13 +543,18 @@ def staffing_rows(*, year: int) -> list[StaffingRow]:
         teacher_count=Coalesce(Subquery(teachers), 0),
         seat_count=Coalesce(Subquery(seats), 0),
         admitted_count=Coalesce(Subquery(admitted), 0),
+        seat_days=Coalesce(Subquery(seat_days), 0),
+        admitted_days=Coalesce(Subquery(admitted_days), 0),
     ).order_by("code")
     return [
         StaffingRow(
             field=field,
+            year=year,
             teachers=field.teacher_count,
             seats=field.seat_count,
             admitted=field.admitted_count,
+            seat_days=field.seat_days,
+            admitted_days=field.admitted_days,
         )
         for field in fields
     ]

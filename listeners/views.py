@@ -1037,39 +1037,29 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
 @require_GET
 @workspace_view
 def forecast(request: HttpRequest) -> HttpResponse:
-    """How many people fall due in each of the next 24 months, per region or per subject:
-    what next year's intakes and state order must cover (SPEC §3)."""
+    """On a chosen day (today by default, as on the compliance page): who is overdue and how
+    many fall due in each of the next 24 months, per region or per subject: what next year's
+    intakes and state order must cover (SPEC §3)."""
     if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
         raise PermissionDenied
     scope, problems = _compliance_scope(request.user, request.GET)
     by = request.GET.get("by") if request.GET.get("by") in reports.FORECAST_GROUPS else "region"
-    start = timezone.localdate()
-    months, rows, total = reports.forecast(scope, start=start, by=by)
-    # A column per month, 10 units wide, drawn by the template as SVG; the numbers are
-    # formatted here so the locale's decimal comma never reaches an SVG attribute.
-    peak = max([*total.months, 1])
-    chart = []
-    for i, (month, count) in enumerate(zip(months, total.months, strict=True)):
-        height = 48 * count / peak
-        chart.append(
-            {
-                "month": month,
-                "count": count,
-                "x": str(i * 10 + 1),
-                "y": f"{50 - height:.2f}",
-                "height": f"{height:.2f}",
-            }
-        )
+    form = ComplianceForm(
+        {"on": request.GET["on"]} if request.GET.get("on") else None,
+        initial={"on": timezone.localdate()},
+    )
+    on = form.cleaned_data["on"] if form.is_bound and form.is_valid() else timezone.localdate()
+    months, rows, total = reports.forecast(scope, on=on, by=by)
     context = {
+        "form": form,
+        "on": on,
         "scope": scope,
         "problems": problems,
         "by": by,
         "months": months,
         "rows": rows,
         "total": total,
-        "chart": chart,
-        "chart_width": str(10 * len(chart)),
-        "chart_peak": max(chart, key=lambda column: column["count"]) if chart else None,
+        "chart": reports.forecast_chart(months, total.months),
         "district_only": request.user.role == Role.DISTRICT_METHODOLOGIST,
     }
     if request.GET.get("format") == "xlsx":
@@ -1082,15 +1072,15 @@ def forecast(request: HttpRequest) -> HttpResponse:
             where=str(place) if place else _("All regions"),
             language=get_language(),
         )
-        return _xlsx(data, f"forecast-{by}-{start:%Y%m}.xlsx")
+        return _xlsx(data, f"forecast-{by}-{on:%Y%m%d}.xlsx")
     return render(request, "listeners/forecast.html", context)
 
 
 @require_GET
 @workspace_view
 def staffing(request: HttpRequest) -> HttpResponse:
-    """§23: per field, listeners per teacher in a year (seats planned and listeners admitted)
-    against 0.75 × the university norm."""
+    """§23: per field, the average yearly contingent per teacher in a year (of the seats
+    planned and of the listeners admitted) against 0.75 × the university norm."""
     this_year = timezone.localdate().year
     raw = request.GET.get("year", "")
     year = int(raw) if raw.isdigit() and this_year - 10 <= int(raw) <= this_year + 2 else None

@@ -495,16 +495,20 @@ def test_a_finished_or_cancelled_intake_is_not_cancelled(
 
 
 def test_the_intake_page_warns_when_planning_breaks_the_staffing_norm(en, methodologist, teacher):
-    """Norm 10 → limit 7.5 listeners per teacher. One teacher: 6 seats pass, 8 do not."""
+    """Norm 10 → limit 7.5 listeners per teacher, counted as the average yearly contingent
+    (§23): intakes that run all year bring as many as their seats. One teacher: 6 seats
+    pass, 8 do not."""
     programme = make_programme(code="PED", field=teacher.field)
-    first = make_intake(programme, state_order_seats=4, contract_seats=2)
+    year = {"start_date": datetime.date(2026, 1, 5), "end_date": datetime.date(2026, 12, 31)}
+    first = make_intake(programme, state_order_seats=4, contract_seats=2, **year)
     en.force_login(methodologist)
     url = reverse("courses:intake_detail", args=[first.pk])
     assert "Staffing (§23)" not in en.get(url).content.decode()
 
-    make_intake(programme, state_order_seats=2, contract_seats=0)
+    make_intake(programme, state_order_seats=2, contract_seats=0, **year)
     page = en.get(url).content.decode()
-    assert "bring 8.00 listeners per teacher (seats: 8, teachers: 1)" in page
+    # 8 seats × 361 days of 365: 7.91 listeners on an average day, for one teacher.
+    assert "bring 7.91 listeners per teacher (seats: 8, teachers: 1)" in page
     assert "above the limit of 7.50" in page
 
     # A cancelled intake plans nothing.

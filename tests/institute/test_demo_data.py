@@ -4,6 +4,7 @@ Each test loads a small demo (300 listeners) into the empty test database and ch
 promise against the rules the models, rules and services enforce.
 """
 
+import datetime
 from io import StringIO
 
 import pytest
@@ -323,3 +324,35 @@ def test_two_loads_into_an_empty_database_are_the_same(demo):
     second = fingerprint()
     assert len(first[0]) == LISTENERS and first[0][:20] == second[0][:20]
     assert first == second
+
+
+def test_the_default_demo_staffing_shows_fields_within_and_over_the_limit():
+    """Issue 19: the demo's norms are universities' (6 to 10 students per teacher) and §23
+    compares them with the average yearly contingent (seat-days of the year over its days),
+    so the default demo's reference year shows a mix, not every field red. Computed from the
+    plan, without a database, by the same rules the report applies."""
+    import collections
+
+    from institute.demo import DEFAULT_LISTENERS, data
+    from institute.demo.plan import build_plan
+    from institute.rules import average_yearly_contingent, staffing_within_norm
+
+    plan = build_plan(DEFAULT_LISTENERS)
+    year = REFERENCE_DATE.year
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    teachers = collections.Counter(teacher.field for teacher in plan.teachers)
+    seat_days: collections.Counter[str] = collections.Counter()
+    for intake in plan.intakes:
+        start, end = max(intake.start_date, first), min(intake.end_date, last)
+        if intake.status != "cancelled" and start <= end:
+            field = plan.programmes[intake.programme].field
+            seat_days[field] += intake.capacity * ((end - start).days + 1)
+    within = {
+        code: staffing_within_norm(
+            listeners_per_year=average_yearly_contingent(seat_days[code], year=year),
+            teachers=teachers[code],
+            university_norm=norm,
+        )
+        for code, _kk, _ru, _en, norm in data.FIELDS
+    }
+    assert 3 <= sum(within.values()) <= len(within) - 3

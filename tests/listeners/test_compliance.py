@@ -236,7 +236,7 @@ def test_the_forecast_counts_who_falls_due_in_each_month_by_region(people_set, p
     early = make_listener(places["school_far"], last_name="Ілиясова", subject="Математика ")
     type(early).objects.filter(pk=early.pk).update(last_upgrade_on=datetime.date(2023, 2, 28))
     with translation.override("kk"):
-        months, rows, total = forecast(Scope(), start=ON, by="region")
+        months, rows, total = forecast(Scope(), on=ON, by="region")
     assert months[0] == datetime.date(2026, 6, 1) and months[-1] == datetime.date(2028, 5, 1)
     assert total.overdue == 3
     assert total.months[0] == 1  # Bekova
@@ -252,7 +252,7 @@ def test_the_forecast_by_subject_merges_the_same_subject_typed_differently(place
         type(person).objects.filter(pk=person.pk).update(
             last_upgrade_on=datetime.date.fromisoformat(last)
         )
-    _, rows, total = forecast(Scope(), start=ON, by="subject")
+    _, rows, total = forecast(Scope(), on=ON, by="subject")
     assert [(row.name, row.months[9]) for row in rows] == [("Математика", 2)]  # 03.2027
     assert total.total == 2
 
@@ -280,18 +280,23 @@ def pedagogy(db):
     return field
 
 
+YEAR_2026 = {"start_date": datetime.date(2026, 1, 1), "end_date": datetime.date(2026, 12, 31)}
+
+
 def test_staffing_counts_active_teachers_seats_and_admitted_per_field(pedagogy, organisation):
     """Norm 10 → limit 7.5. One active teacher; 9 seats planned in 2026 (a cancelled intake
-    and one in 2027 left out); 2 admitted, 1 only applied."""
+    and one in 2027 left out); 2 admitted, 1 only applied. The intakes run all year, so the
+    average yearly contingent is the number of people."""
     programme = make_programme(code="PED", field=pedagogy)
-    intake = make_intake(programme, state_order_seats=4, contract_seats=2)
-    make_intake(programme, state_order_seats=3, contract_seats=0)
+    intake = make_intake(programme, state_order_seats=4, contract_seats=2, **YEAR_2026)
+    make_intake(programme, state_order_seats=3, contract_seats=0, **YEAR_2026)
     make_intake(
         programme,
         state_order_seats=5,
         contract_seats=0,
         status=IntakeStatus.CANCELLED,
         cancel_reason="—",
+        **YEAR_2026,
     )
     make_intake(programme, start_date=datetime.date(2027, 3, 1), end_date=datetime.date(2027, 3, 5))
     for state in (EnrollmentState.ADMITTED, EnrollmentState.COMPLETED, EnrollmentState.APPLIED):
@@ -309,6 +314,44 @@ def test_staffing_counts_active_teachers_seats_and_admitted_per_field(pedagogy, 
     )
     assert (ped.planned_within_norm, ped.admitted_within_norm) == (False, True)
     assert (rows[1].teachers, rows[1].seats, rows[1].planned_ratio) == (0, 0, None)
+
+
+def test_staffing_counts_the_average_yearly_contingent_not_heads(pedagogy, organisation):
+    """§23 counts the average yearly contingent: 26 listeners of a two-week course (14 days)
+    are 26 × 14 / 365 ≈ 1 listener-year, within the limit of 7.5 for one teacher, although
+    26 heads would be far over it. A second degree from 01.09.2025 to 30.06.2027 counts its
+    365 days of 2026 in full: 4 seats, 4 listener-years."""
+    programme = make_programme(code="PED", field=pedagogy)
+    course = make_intake(
+        programme,
+        state_order_seats=26,
+        contract_seats=0,
+        start_date=datetime.date(2026, 3, 2),
+        end_date=datetime.date(2026, 3, 15),
+    )
+    make_intake(
+        programme,
+        state_order_seats=4,
+        contract_seats=0,
+        start_date=datetime.date(2025, 9, 1),
+        end_date=datetime.date(2027, 6, 30),
+    )
+    for _ in range(13):
+        make_enrollment(make_listener(organisation), course, state=EnrollmentState.COMPLETED)
+
+    (row,) = staffing_rows(year=2026)
+    assert (row.seats, row.seat_days, row.admitted, row.admitted_days) == (
+        26,
+        26 * 14 + 4 * 365,
+        13,
+        13 * 14,
+    )
+    assert row.planned_contingent.quantize(Decimal("0.01")) == Decimal("5.00")
+    assert row.admitted_ratio == Decimal("0.50")
+    assert row.planned.state == "within" and row.planned.percent == 67
+    # The second degree's first months belong to 2025: 4 seats × 122 days of 2025.
+    (earlier,) = staffing_rows(year=2025)
+    assert (earlier.seats, earlier.seat_days) == (4, 4 * 122)
 
 
 def test_the_staffing_page_answers_a_bad_year_with_a_message(en, pedagogy):
@@ -405,8 +448,52 @@ def test_the_forecast_and_the_staffing_tables_download_as_xlsx(en, people_set, p
     assert rows[0][0] == "Педагогика" and rows[0][3] == 1  # one active teacher
 
 
-def test_the_staffing_chart_marks_the_load_against_the_limit(pedagogy):
-    """Limit 7.5; 9 seats for one teacher draw the bar past the limit mark at 50."""
-    make_intake(make_programme(code="PED", field=pedagogy), state_order_seats=9, contract_seats=0)
+def test_the_staffing_bar_shows_the_share_of_the_limit(pedagogy):
+    """Limit 7.5; 9 seats for one teacher are 120 % of it: over, drawn at 80 % of a bar that
+    runs to 150 % of the limit (the limit marked at two thirds), not cut off."""
+    make_intake(
+        make_programme(code="PED", field=pedagogy),
+        state_order_seats=9,
+        contract_seats=0,
+        **YEAR_2026,
+    )
     (row,) = [r for r in staffing_rows(year=2026) if r.field == pedagogy]
-    assert row.chart == {"width": "60.00"}
+    gauge = row.planned
+    assert (gauge.state, gauge.percent, gauge.width, gauge.capped) == ("over", 120, "80.00", False)
+    assert (gauge.limit_at, str(gauge.label), gauge.met) == ("66.67", "Over the limit", False)
+
+
+@pytest.mark.parametrize(
+    "seats, teachers, state, percent, width, capped",
+    [
+        (6, 1, "within", 80, "53.33", False),  # 6 of 7.5
+        (15, 2, "within", 100, "66.67", False),  # exactly the limit is allowed (§23)
+        (16, 2, "over", 107, "71.11", False),
+        (60, 1, "over", 800, "100.00", True),  # far over: the bar is full and cut off
+        (5, 0, "no_teacher", None, "100.00", True),
+        (0, 0, "nothing", None, "0.00", False),
+        (0, 3, "nothing", 0, "0.00", False),
+    ],
+)
+def test_the_staffing_state_says_met_over_or_no_teacher(
+    pedagogy, seats, teachers, state, percent, width, capped
+):
+    from listeners.reports import StaffingRow
+
+    row = StaffingRow(
+        field=pedagogy,
+        year=2026,
+        teachers=teachers,
+        seats=seats,
+        admitted=0,
+        seat_days=seats * 365,
+        admitted_days=0,
+    )
+    gauge = row.planned
+    assert (gauge.state, gauge.percent, gauge.width, gauge.capped) == (
+        state,
+        percent,
+        width,
+        capped,
+    )
+    assert gauge.met is (state in ("within", "nothing"))

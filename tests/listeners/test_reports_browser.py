@@ -88,8 +88,13 @@ def test_the_head_sees_the_staffing_warning_on_an_intake(browser, live_server, a
         code="01", name_kk="Педагогика", name_ru="Педагогика", university_norm=4
     )
     Teacher.objects.create(last_name="Серікова", first_name="Айгүл", field=field)
+    # All year long, 5 seats are an average yearly contingent of 5 (§23).
     intake = make_intake(
-        make_programme(code="PED", field=field), state_order_seats=4, contract_seats=1
+        make_programme(code="PED", field=field),
+        state_order_seats=4,
+        contract_seats=1,
+        start_date=datetime.date(2026, 1, 1),
+        end_date=datetime.date(2026, 12, 31),
     )
     page = browser_page(browser, live_server, administrator)
     page.goto(live_server.url + f"/work/intakes/{intake.pk}/")
@@ -99,5 +104,7 @@ def test_the_head_sees_the_staffing_warning_on_an_intake(browser, live_server, a
         and "above the limit of 3.00" in warning.inner_text()
     )
     page.goto(live_server.url + "/work/staffing/?year=2026")
-    assert page.locator("tbody .badge.bad").first.inner_text() == "5.00"
+    # 5 seats for one teacher: 167 % of the limit, said in words and in numbers.
+    assert page.locator("tbody .badge.bad").first.inner_text() == "Over the limit"
+    assert page.locator("tbody .staffing-numbers").first.inner_text() == "5.00 of 3.00 (167%)"
     page.context.close()
