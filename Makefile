@@ -71,8 +71,11 @@ load: install
 worker: install
 	$(PY) manage.py db_worker
 
+# The suite runs on every core (pytest-xdist, one database per worker); TEST_WORKERS=0 runs it
+# in this process alone, e.g. to read a failure's output in order.
+TEST_WORKERS ?= auto
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

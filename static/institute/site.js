@@ -111,7 +111,9 @@ document.addEventListener("submit", function (event) {
   });
 
   // htmx replaces the cell (or the whole table for "all present"): give the focus back to
-  // the button of the same id in the new markup.
+  // the button of the same id in the new markup, unless the person has already moved it
+  // elsewhere meanwhile (the removed button leaves the focus on the body; taking it back
+  // from another cell would send the next key to the wrong person).
   var focused = null;
   document.addEventListener("htmx:beforeRequest", function () {
     var active = document.activeElement;
@@ -121,7 +123,8 @@ document.addEventListener("submit", function (event) {
     if (!focused) return;
     var again = document.getElementById(focused);
     focused = null;
-    if (again && again !== document.activeElement) again.focus();
+    var active = document.activeElement;
+    if (again && (!active || active === document.body)) again.focus();
   });
 })();
 
