@@ -155,6 +155,12 @@ def intakes_with_documents_due() -> QuerySet[Intake]:
     )
 
 
+def documents_due_summary(rows: int) -> dict:
+    """The queue as pages show it: its first `rows` intakes and how many there are."""
+    due = intakes_with_documents_due()
+    return {"documents_due": due[:rows], "documents_due_count": due.count()}
+
+
 class IssueJobStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

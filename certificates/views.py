@@ -27,7 +27,7 @@ from certificates.forms import (
     RevokeForm,
     VerifyForm,
 )
-from certificates.models import Document, DocumentStatus, IssueJob, intakes_with_documents_due
+from certificates.models import Document, DocumentStatus, IssueJob, documents_due_summary
 from courses.models import Intake
 from institute.access import administrator_only, institute_staff, is_administrator
 from institute.auth import client_address
@@ -145,13 +145,11 @@ def register(request: HttpRequest) -> HttpResponse:
     """Every issued document, filtered; a constant number of queries whatever the page."""
     form = RegisterFilterForm(request.GET or None)
     page = Paginator(_filtered(form), PER_PAGE).get_page(request.GET.get("page"))
-    due = intakes_with_documents_due()
     context = {
         "form": form,
         "page": page,
         # Where documents are issued from: the intakes still waiting for theirs.
-        "documents_due": due[:DUE_ROWS],
-        "documents_due_count": due.count(),
+        **documents_due_summary(DUE_ROWS),
     }
     return render(request, "certificates/register.html", context)
 

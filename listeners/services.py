@@ -391,6 +391,15 @@ def attendance_mark(
         raise RuleViolation(
             _("The session belongs to another intake."), field="session", code="session_intake"
         )
+    _check_in_journal(enrollment)
+    attendance, _created = Attendance.objects.update_or_create(
+        enrollment=enrollment, session=session, defaults={"mark": mark, "marked_by": by}
+    )
+    return attendance
+
+
+def _check_in_journal(enrollment: Enrollment) -> None:
+    """Only people who studied in the intake have cells in its journal."""
     if enrollment.state not in MARKABLE_STATES:
         raise RuleViolation(
             _("%(name)s is “%(state)s”: only admitted listeners are in the journal.")
@@ -398,10 +407,6 @@ def attendance_mark(
             field="enrollment",
             code="not_in_journal",
         )
-    attendance, _created = Attendance.objects.update_or_create(
-        enrollment=enrollment, session=session, defaults={"mark": mark, "marked_by": by}
-    )
-    return attendance
 
 
 @transaction.atomic
@@ -420,13 +425,7 @@ def attendance_mark_present(
             _("The session belongs to another intake."), field="session", code="session_intake"
         )
     for enrollment in enrollments:
-        if enrollment.state not in MARKABLE_STATES:
-            raise RuleViolation(
-                _("%(name)s is “%(state)s”: only admitted listeners are in the journal.")
-                % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
-                field="enrollment",
-                code="not_in_journal",
-            )
+        _check_in_journal(enrollment)
     marked = set(
         Attendance.objects.filter(enrollment__in=enrollments, session__in=sessions).values_list(
             "enrollment_id", "session_id"

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from certificates.models import intakes_with_documents_due
+from certificates.models import documents_due_summary
 from courses.models import Attention, Commission, CommissionRole, Intake, IntakeStatus, Session
 from institute.access import can_change, institute_staff, workspace_change, workspace_view
 from institute.models import District, Organisation, Region, Role, User
@@ -115,8 +115,7 @@ def _documents_due(user: User) -> dict:
     name people of every district: a district methodologist does not see them)."""
     if not can_change(user):
         return {"documents_due": None}
-    due = intakes_with_documents_due()
-    return {"documents_due": due[:DASHBOARD_ROWS], "documents_due_count": due.count()}
+    return documents_due_summary(DASHBOARD_ROWS)
 
 
 ENROLLMENTS_PER_PAGE = 100
