@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from institute.text import clean_name
@@ -50,3 +51,12 @@ class DayField(forms.DateField):
     default_error_messages = {
         "invalid": _("Enter the date as dd.mm.yyyy, for example 25.10.2026."),
     }
+
+
+def add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's RuleViolation beside its field when the form has it, else on top."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

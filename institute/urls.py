@@ -36,12 +36,12 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("courses/", include("listeners.public_urls")),
+    path("courses/", include("listeners.public.urls")),
     path("admin/", admin.site.urls),
     path("work/", include("listeners.urls")),
     path("work/", include("courses.urls")),
     path("documents/", include("certificates.urls")),
-    path("me/", include("listeners.portal_urls")),
+    path("me/", include("listeners.portal.urls")),
 ]
 # Errors: pages of our own in the reader's language (templates/400.html, 403.html, 404.html,
 # 403_csrf.html); an unhandled error gives 500.html, or 503.html when the database is away.

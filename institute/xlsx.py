@@ -16,11 +16,14 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 TEXT, DATE, NUMBER = "text", "date", "number"
 
@@ -193,3 +196,46 @@ class Book:
                         target.write(chunk.encode("utf-8"))
                 source.close()
         return out.getvalue()
+
+
+# --- the parts every export shares: typed columns, cell texts, a sheet with its title ---
+
+CHUNK_SIZE = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    header: Promise | str
+    width: int
+    kind: str = NUMBER  # TEXT is written with the text format, so IINs keep leading zeros
+
+
+NUMBER_COLUMN = Column(_("No."), 6)
+IIN_COLUMN = Column(_("IIN"), 15, TEXT)
+
+
+def cell_text(value: Any) -> str:
+    return str(value) if value is not None else ""
+
+
+def cell_day(value: datetime.date | None) -> str:
+    return f"{value:%d.%m.%Y}" if value else ""
+
+
+def choice_labels(choices: type) -> dict:
+    """The labels of a TextChoices or IntegerChoices, rendered once in the active language."""
+    return {value: str(label) for value, label in choices.choices}
+
+
+def yes_no(value: bool) -> str:
+    return str(_("Yes") if value else _("No"))
+
+
+def sheet_add(book: Book, *, name: str, title: str, columns: list[Column]) -> Sheet:
+    return book.add_sheet(
+        name, title=title, columns=[(str(c.header), c.width, c.kind) for c in columns]
+    )
+
+
+def book_bytes(book: Book) -> bytes:
+    return book.to_bytes()

@@ -19,7 +19,8 @@ from django.utils.translation import ngettext
 
 from institute.admin import HIDDEN, DistrictScoped, ReadOnlyAdmin
 from institute.rules import RuleViolation
-from listeners import rules, services
+from listeners import rules
+from listeners.enrollment.services import enrollment_apply, enrollment_change_state
 from listeners.models import (
     LISTENER_DISTRICT,
     Appeal,
@@ -35,6 +36,7 @@ from listeners.models import (
     Reminder,
 )
 from listeners.rules import EnrollmentState, UpgradeStatus
+from listeners.upgrades.services import external_upgrades_confirm
 
 
 class UpgradeStatusFilter(admin.SimpleListFilter):
@@ -343,7 +345,7 @@ class EnrollmentAdmin(DistrictScoped, admin.ModelAdmin):
                 for name in (*FUNDING_FIELDS, *PAYMENT_FIELDS)
                 if name in form.cleaned_data
             }
-            created = services.enrollment_apply(
+            created = enrollment_apply(
                 listener=obj.listener, intake=obj.intake, by=request.user, **fields
             )
             # The admin goes on with the form's instance (log entry, redirect): make it the
@@ -354,7 +356,7 @@ class EnrollmentAdmin(DistrictScoped, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         target = form.cleaned_data.get("new_state")
         if target:
-            services.enrollment_change_state(
+            enrollment_change_state(
                 enrollment=obj,
                 to=target,
                 by=request.user,
@@ -451,7 +453,7 @@ class ExternalUpgradeAdmin(DistrictScoped, admin.ModelAdmin):
 
     @admin.action(description=_("Confirm the selected documents"), permissions=["change"])
     def confirm(self, request: HttpRequest, queryset: QuerySet[ExternalUpgrade]) -> None:
-        count = services.external_upgrades_confirm(upgrades=queryset, by=request.user)
+        count = external_upgrades_confirm(upgrades=queryset, by=request.user)
         self.message_user(
             request,
             ngettext("%(count)d document confirmed.", "%(count)d documents confirmed.", count)

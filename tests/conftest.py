@@ -2,8 +2,10 @@
 methodologist, two listeners) and small factory functions for the domain."""
 
 import datetime
+import importlib
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.utils import translation
@@ -312,3 +314,15 @@ def follow(page, target) -> None:
     two; page.wait_for_load_state() does not help, the old page being loaded already."""
     with page.expect_navigation(wait_until="domcontentloaded"):
         target.click()
+
+
+def forms_modules() -> list:
+    """Every `forms` module of the four apps, wherever a capability keeps it."""
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for app in ("institute", "courses", "listeners", "certificates"):
+        for path in sorted((root / app).rglob("forms.py")):
+            dotted = ".".join(path.relative_to(root).with_suffix("").parts)
+            found.append(importlib.import_module(dotted))
+    assert len(found) >= 10, found  # one per app and one per capability that has forms
+    return found

@@ -18,7 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from institute.auth import invitation_token
 from institute.models import Role, User
-from listeners.online import listener_account, listener_invite
+from listeners.accounts import listener_account, listener_invite
 from tests.conftest import make_listener
 
 PASSWORD = "pass-12345-word"  # the personas' password (tests/conftest.py)

@@ -29,12 +29,9 @@ from django.db.models import Q
 from django.forms.formsets import BaseFormSet
 from django.urls import reverse
 
-from certificates import forms as certificate_forms
-from courses import forms as course_forms
 from institute.models import NamesCleaned
 from institute.text import validate_no_control
-from listeners import forms as listener_forms
-from listeners import portal_forms, public_forms
+from tests.conftest import forms_modules
 from tests.institute.test_every_url import (  # noqa: F401 (fixtures)
     PNG,
     POSTED,
@@ -51,7 +48,7 @@ from tests.institute.test_every_url import (  # noqa: F401 (fixtures)
 def _field_names() -> list[str]:
     """Every field name of every form of the project's pages."""
     names: set[str] = set()
-    for module in (certificate_forms, course_forms, listener_forms, portal_forms, public_forms):
+    for module in forms_modules():
         for value in vars(module).values():
             fields = getattr(value, "base_fields", None)
             if isinstance(fields, dict):
@@ -297,7 +294,8 @@ def test_the_text_fields_of_a_form_are_found_and_checked(scene, people, english)
 _SOURCES = [
     path
     for app in ("institute", "courses", "listeners", "certificates")
-    for path in (Path(__file__).resolve().parents[2] / app).glob("*.py")
+    for path in (Path(__file__).resolve().parents[2] / app).rglob("*.py")
+    if "migrations" not in path.parts
 ]
 _READ = re.compile(r"""request\.GET(?:\.get|\.getlist)?[(\[]\s*["']([^"']+)["']""")
 QUERY_PARAMETERS = sorted(

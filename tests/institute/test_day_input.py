@@ -2,7 +2,6 @@
 every language, with the language's own placeholder, a numeric keypad and a clear error."""
 
 import datetime
-import importlib
 import inspect
 
 import pytest
@@ -10,6 +9,7 @@ from django import forms
 from django.utils import translation
 
 from institute.forms import DayField
+from tests.conftest import forms_modules
 
 
 class DayForm(forms.Form):
@@ -59,20 +59,12 @@ def test_the_input_is_text_shown_day_month_year_with_the_languages_placeholder(
     assert 'inputmode="numeric"' in html and 'autocomplete="off"' in html
 
 
-FORM_MODULES = [
-    "courses.forms",
-    "listeners.forms",
-    "listeners.public_forms",
-    "listeners.portal_forms",
-    "certificates.forms",
-    "institute.forms",
-]
 MONTH_PICKERS = {("IntakeFilterForm", "month"), ("CatalogueFilterForm", "month")}
 
 
 def test_every_date_a_person_types_uses_the_shared_field():
     dates = []
-    for module in map(importlib.import_module, FORM_MODULES):
+    for module in forms_modules():
         for name, form in inspect.getmembers(module, inspect.isclass):
             if not issubclass(form, forms.BaseForm) or not hasattr(form, "base_fields"):
                 continue

@@ -23,6 +23,7 @@ from courses.rules import (
 from institute.demo import DEMO_PASSWORD, REFERENCE_DATE
 from institute.models import District, Institute, Organisation, Region, Role, Teacher, User
 from institute.rules import validate_bin
+from listeners.enrollment.services import seats_left
 from listeners.models import (
     Enrollment,
     EnrollmentTransition,
@@ -32,7 +33,6 @@ from listeners.models import (
     Order,
 )
 from listeners.rules import ENROLLMENT_TRANSITIONS, EnrollmentState, UpgradeStatus, parse_iin
-from listeners.services import seats_left
 
 LISTENERS = 300
 REGION_CODES = {

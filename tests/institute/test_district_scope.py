@@ -20,6 +20,7 @@ from courses.models import Session
 from institute.admin import HIDDEN, DistrictScoped
 from institute.models import District, Organisation, Role
 from listeners.models import Attendance, Enrollment, ExportJob, Listener, Mark
+from listeners.reports.services import export_build
 from listeners.rules import EnrollmentState as S
 from tests.conftest import make_bin, make_enrollment, make_listener, make_user
 from tests.institute.test_every_url import (  # noqa: F401 (fixtures)
@@ -241,7 +242,6 @@ def test_a_prepared_export_holds_the_askers_district_only(
 
 def test_a_compliance_export_whose_district_is_gone_does_not_widen(two_districts):
     """A job's scope is narrowed when it is made; the worker narrows it again."""
-    from listeners.tasks import export_build
 
     client = client_for(two_districts["b"])
     client.post(reverse("listeners:compliance_export"), {"on": "2026-12-01"})

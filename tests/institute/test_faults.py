@@ -26,10 +26,9 @@ from django_tasks_db.models import DBTaskResult
 from certificates.models import Document, DocumentStatus, IssueJob, IssueJobStatus
 from certificates.services import issue_job_start
 from certificates.tasks import documents_issue_job
-from listeners.imports import import_job_run
+from listeners.imports.services import import_apply, import_check, import_job_run
 from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
 from listeners.rules import EnrollmentState
-from listeners.tasks import import_apply, import_check
 from tests.certificates.conftest import make_completed, make_issuing_institute
 from tests.conftest import DATABASE_TASKS, make_enrollment, make_iin, make_intake, make_listener
 from tests.institute.test_backup import database_url

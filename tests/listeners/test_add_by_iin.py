@@ -5,8 +5,8 @@ state-order seat takes no contract details (nor a contract seat a state order)."
 import pytest
 from django.urls import reverse
 
+from listeners.enrollment.services import listener_enroll
 from listeners.models import Enrollment, FundingBasis, Listener
-from listeners.services import listener_enroll
 from tests.conftest import make_enrollment, make_iin, make_listener
 from tests.listeners.test_enrollment_views import add, page_url
 

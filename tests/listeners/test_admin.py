@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from courses.models import Intake
 from institute.models import District, Organisation
-from listeners import services
+from listeners.enrollment.services import enrollment_apply, enrollment_change_state
 from listeners.models import (
     Enrollment,
     EnrollmentTransition,
@@ -187,7 +187,7 @@ def test_listeners_are_filtered_by_the_five_year_rule(back_office, organisation)
 
 
 def test_listener_page_shows_the_enrollments(back_office, listener, intake):
-    services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment_apply(listener=listener, intake=intake, by=None)
 
     response = back_office.get(reverse("admin:listeners_listener_change", args=[listener.pk]))
 
@@ -196,7 +196,7 @@ def test_listener_page_shows_the_enrollments(back_office, listener, intake):
 
 
 def test_a_listener_with_enrollments_is_edited_and_keeps_them(back_office, listener, intake):
-    services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment_apply(listener=listener, intake=intake, by=None)
     url = reverse("admin:listeners_listener_change", args=[listener.pk])
     page = back_office.get(url)
 
@@ -308,7 +308,7 @@ def test_an_enrollment_added_in_the_back_office_starts_its_history(
 
 
 def test_a_second_enrollment_in_the_same_intake_is_refused(back_office, listener, intake):
-    services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment_apply(listener=listener, intake=intake, by=None)
 
     response = back_office.post(
         reverse("admin:listeners_enrollment_add"), enrollment_data(listener, intake)
@@ -334,7 +334,7 @@ def test_a_contract_with_an_organisation_needs_the_customer(back_office, listene
 def test_admission_through_the_change_form_goes_through_the_service(
     back_office, administrator, listener, intake
 ):
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     order = make_order(OrderKind.ADMISSION, intake=intake)
     url = reverse("admin:listeners_enrollment_change", args=[enrollment.pk])
     page = back_office.get(url)
@@ -353,7 +353,7 @@ def test_admission_through_the_change_form_goes_through_the_service(
 
 
 def test_the_state_cannot_be_typed(back_office, listener, intake):
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     url = reverse("admin:listeners_enrollment_change", args=[enrollment.pk])
     page = back_office.get(url)
 
@@ -366,14 +366,12 @@ def test_the_state_cannot_be_typed(back_office, listener, intake):
 
 
 def completed_enrollment(listener: Listener, intake: Intake) -> Enrollment:
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     order = make_order(OrderKind.ADMISSION, intake=intake)
-    services.enrollment_change_state(
+    enrollment_change_state(
         enrollment=enrollment, to=EnrollmentState.ADMITTED, by=None, order=order
     )
-    return services.enrollment_change_state(
-        enrollment=enrollment, to=EnrollmentState.COMPLETED, by=None
-    )
+    return enrollment_change_state(enrollment=enrollment, to=EnrollmentState.COMPLETED, by=None)
 
 
 def test_completed_cannot_go_back_to_applied(back_office, listener, intake):
@@ -394,7 +392,7 @@ def test_completed_cannot_go_back_to_applied(back_office, listener, intake):
 
 
 def test_admission_without_an_admission_order_is_refused(back_office, listener, intake):
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     expulsion = make_order(OrderKind.EXPULSION, intake=intake)
     url = reverse("admin:listeners_enrollment_change", args=[enrollment.pk])
     page = back_office.get(url)
@@ -417,7 +415,7 @@ def test_a_refusal_by_the_service_changes_nothing(back_office, listener):
     """No state-order seat left (§14): the form cannot know, the service refuses, and the
     whole change (other fields included) is rolled back with the service's message shown."""
     intake = make_intake(state_order_seats=0, contract_seats=1, capacity=1)
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     order = make_order(OrderKind.ADMISSION, intake=intake)
     url = reverse("admin:listeners_enrollment_change", args=[enrollment.pk])
     page = back_office.get(url)
@@ -441,7 +439,7 @@ def test_a_refusal_by_the_service_changes_nothing(back_office, listener):
 
 
 def test_enrollments_and_their_history_are_never_deleted(back_office, listener, intake):
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     transition = enrollment.transitions.get()
 
     enrollment_delete = back_office.post(
@@ -459,7 +457,7 @@ def test_enrollments_and_their_history_are_never_deleted(back_office, listener, 
 
 
 def test_the_history_is_only_read(back_office, listener, intake):
-    enrollment = services.enrollment_apply(listener=listener, intake=intake, by=None)
+    enrollment = enrollment_apply(listener=listener, intake=intake, by=None)
     transition = enrollment.transitions.get()
     change_url = reverse("admin:listeners_enrollmenttransition_change", args=[transition.pk])
 
@@ -477,9 +475,9 @@ def test_the_history_is_only_read(back_office, listener, intake):
 def test_enrollments_are_found_by_listener_iin_and_filtered_by_state(
     back_office, listener, other_listener, intake
 ):
-    mine = services.enrollment_apply(listener=listener, intake=intake, by=None)
-    theirs = services.enrollment_apply(listener=other_listener, intake=intake, by=None)
-    services.enrollment_change_state(enrollment=theirs, to=EnrollmentState.WITHDRAWN, by=None)
+    mine = enrollment_apply(listener=listener, intake=intake, by=None)
+    theirs = enrollment_apply(listener=other_listener, intake=intake, by=None)
+    enrollment_change_state(enrollment=theirs, to=EnrollmentState.WITHDRAWN, by=None)
     url = reverse("admin:listeners_enrollment_changelist")
 
     found = back_office.get(url, {"q": listener.iin}).context["cl"].result_list

@@ -12,7 +12,9 @@ from django.urls import reverse
 
 from courses.models import IntakeStatus
 from institute.models import Organisation, Role, User
+from listeners.enrollment.services import invite_admitted
 from listeners.models import Enrollment, EnrollmentTransition, FundingBasis, Listener
+from listeners.public.services import confirm_application
 from listeners.rules import EnrollmentState
 from tests.conftest import (
     DATABASE_TASKS,
@@ -411,14 +413,12 @@ def test_the_application_page_leaves_the_confirmation_to_the_worker(
     confirmation and answers; the worker writes it, in the language the page was read in."""
     from django_tasks_db.models import DBTaskResult
 
-    from listeners.tasks import confirm_application
-
     settings.TASKS = DATABASE_TASKS
     data = form_data(organisation, email="queued@example.kz")
     response = apply(en, open_intake, data)
     assert response.status_code == 302
     assert mail.outbox == []
-    queued = DBTaskResult.objects.get(task_path="listeners.tasks.confirm_application")
+    queued = DBTaskResult.objects.get(task_path="listeners.public.services.confirm_application")
     enrollment_id, invite, base_url, language = queued.args_kwargs["args"]
     enrollment = Enrollment.objects.get(listener__iin=data["iin"])
     assert (enrollment_id, invite, base_url, language) == (
@@ -444,8 +444,6 @@ def test_the_admission_page_leaves_the_invitations_to_the_worker(
     page queues one task and answers; the worker sends the links."""
     from django_tasks_db.models import DBTaskResult
 
-    from listeners.tasks import invite_admitted
-
     settings.TASKS = DATABASE_TASKS
     client.force_login(methodologist)
     people = [make_listener(organisation, email=f"p{n}@example.kz") for n in range(2)]
@@ -454,7 +452,7 @@ def test_the_admission_page_leaves_the_invitations_to_the_worker(
         response = admit(client, open_intake, applications, number="103")
     assert response.status_code == 302
     assert mail.outbox == []
-    queued = DBTaskResult.objects.get(task_path="listeners.tasks.invite_admitted")
+    queued = DBTaskResult.objects.get(task_path="listeners.enrollment.services.invite_admitted")
     ids, base_url = queued.args_kwargs["args"]
     assert sorted(ids) == sorted(e.pk for e in applications)
     assert base_url == "http://testserver/"

@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
+from listeners.attendance.services import attendance_mark_present
 from listeners.models import Attendance, Mark
 from listeners.rules import EnrollmentState as S
-from listeners.services import attendance_mark_present
 from tests.conftest import make_bin, make_enrollment, make_intake, make_listener, make_user
 from tests.listeners.test_attendance_views import journal_url, make_sessions
 

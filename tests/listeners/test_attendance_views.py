@@ -10,9 +10,9 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from courses.models import Session
+from listeners.attendance.services import attendance_mark
 from listeners.models import Attendance, Mark
 from listeners.rules import EnrollmentState as S
-from listeners.services import attendance_mark
 from tests.conftest import browser_page, make_enrollment, make_intake, make_listener
 
 pytestmark = pytest.mark.django_db

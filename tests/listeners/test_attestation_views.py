@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from courses.models import AssessmentForm, Commission, CommissionMember, CommissionRole
 from institute.models import AuditEntry
+from listeners.attestation.services import MemberData, commission_approve, results_record
 from listeners.models import Enrollment, EnrollmentTransition, Order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from listeners.services import MemberData, commission_approve, results_record
 from tests.conftest import make_enrollment, make_intake, make_listener, make_order
 
 pytestmark = pytest.mark.django_db

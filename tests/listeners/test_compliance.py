@@ -15,7 +15,14 @@ from openpyxl import load_workbook
 from courses.models import IntakeStatus
 from institute.models import District, Field, Organisation, Region, Teacher
 from listeners.models import ExportJob, ExportStatus
-from listeners.reports import Scope, compliance_rows, forecast, people, staffing_rows
+from listeners.reports.queries import (
+    Scope,
+    StaffingRow,
+    compliance_rows,
+    forecast,
+    people,
+    staffing_rows,
+)
 from listeners.rules import EnrollmentState, UpgradeStatus
 from tests.conftest import (
     IMMEDIATE_TASKS,
@@ -478,7 +485,6 @@ def test_the_staffing_bar_shows_the_share_of_the_limit(pedagogy):
 def test_the_staffing_state_says_met_over_or_no_teacher(
     pedagogy, seats, teachers, state, percent, width, capped
 ):
-    from listeners.reports import StaffingRow
 
     row = StaffingRow(
         field=pedagogy,

@@ -10,7 +10,10 @@ from django.urls import reverse
 
 from institute.models import Institute
 from institute.pdf import STATIC_DIR, ResourceRefused, StaticOnlyFetcher, html_to_pdf
-from listeners.documents import render_admission_order_pdf, render_expulsion_reference_pdf
+from listeners.enrollment.documents import (
+    render_admission_order_pdf,
+    render_expulsion_reference_pdf,
+)
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from tests.conftest import make_bin, make_enrollment, make_listener, make_order

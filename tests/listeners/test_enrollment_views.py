@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from courses.models import IntakeStatus
 from institute.models import Institute
+from listeners.enrollment.services import listener_enroll
 from listeners.models import Enrollment, EnrollmentTransition, FundingBasis, Listener, Order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from listeners.services import listener_enroll
 from tests.conftest import (
     make_bin,
     make_enrollment,

@@ -8,8 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from listeners.models import ExportJob, ExportKind, ExportStatus
+from listeners.reports.services import export_build
 from listeners.rules import EnrollmentState
-from listeners.tasks import export_build
 from tests.conftest import IMMEDIATE_TASKS, make_enrollment
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_a_failing_export_says_so_and_stops(methodologist, immediate_tasks, monk
     def broken(**kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("listeners.exports.accounting_xlsx", broken)
+    monkeypatch.setattr("listeners.reports.services.accounting_xlsx", broken)
     export_build.call(job.pk)
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED

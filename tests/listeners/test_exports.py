@@ -9,13 +9,11 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from courses.models import Intake, IntakeStatus, Session
-from listeners.exports import (
-    accounting_xlsx,
-    intake_attendance_xlsx,
-    intake_list_xlsx,
-    intake_results_xlsx,
-)
+from listeners.attendance.exports import intake_attendance_xlsx
+from listeners.attestation.exports import intake_results_xlsx
+from listeners.enrollment.exports import intake_list_xlsx
 from listeners.models import Attendance, FundingBasis
+from listeners.reports.exports import accounting_xlsx
 from listeners.rules import EnrollmentState
 from tests.conftest import make_enrollment, make_iin, make_intake, make_listener, make_order
 

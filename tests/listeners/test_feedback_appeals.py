@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from institute.models import AuditEntry, Role
 from institute.rules import RuleViolation
-from listeners import services
+from listeners.feedback.services import appeal_answer, appeal_lodge, feedback_give
 from listeners.models import Appeal, AppealStatus, Feedback
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
@@ -58,7 +58,7 @@ def test_a_course_not_completed_cannot_be_rated(client, listener, state):
 def test_feedback_give_refuses_a_course_not_completed(listener, english):
     enrollment = make_enrollment(listener, make_intake(), state=S.ADMITTED)
     with pytest.raises(RuleViolation, match="once it is completed"):
-        services.feedback_give(enrollment=enrollment, rating=5, by=None)
+        feedback_give(enrollment=enrollment, rating=5, by=None)
 
 
 @pytest.mark.parametrize("rating", ["0", "6", "x"])
@@ -87,13 +87,13 @@ def test_the_intake_feedback_page_shows_the_average_and_the_comments(
     client, methodologist, organisation, completed
 ):
     intake = completed.intake
-    services.feedback_give(enrollment=completed, rating=5, comment="Excellent trainer", by=None)
+    feedback_give(enrollment=completed, rating=5, comment="Excellent trainer", by=None)
     second = make_enrollment(make_listener(organisation), intake, state=S.COMPLETED)
-    services.feedback_give(enrollment=second, rating=2, comment="Too fast", by=None)
+    feedback_give(enrollment=second, rating=2, comment="Too fast", by=None)
     elsewhere = make_enrollment(
         make_listener(organisation), make_intake(intake.programme), state=S.COMPLETED
     )
-    services.feedback_give(enrollment=elsewhere, rating=5, comment="Other intake", by=None)
+    feedback_give(enrollment=elsewhere, rating=5, comment="Other intake", by=None)
     response = _as(client, methodologist).get(
         reverse("listeners:intake_feedback", args=[intake.pk])
     )
@@ -163,9 +163,7 @@ def test_an_order_that_does_not_concern_me_answers_404(client, listener, other_l
 def test_appeal_lodge_refuses_an_order_of_someone_else(listener, other_listener, english):
     theirs = make_enrollment(other_listener, make_intake(), state=S.ADMITTED)
     with pytest.raises(RuleViolation, match="does not concern you"):
-        services.appeal_lodge(
-            listener=listener, order=theirs.admission_order, text="x", by=listener.user
-        )
+        appeal_lodge(listener=listener, order=theirs.admission_order, text="x", by=listener.user)
 
 
 def test_the_administrator_answers_and_the_listener_reads_it(
@@ -173,7 +171,7 @@ def test_the_administrator_answers_and_the_listener_reads_it(
 ):
     listener.email = "gulnaz@example.kz"
     listener.save()
-    appeal = services.appeal_lodge(
+    appeal = appeal_lodge(
         listener=listener, order=completed.admission_order, text="Please check", by=None
     )
     page = _as(client, administrator).get(reverse("listeners:appeals")).text
@@ -195,10 +193,8 @@ def test_the_administrator_answers_and_the_listener_reads_it(
 
 
 def test_an_answered_appeal_is_not_answered_twice(client, listener, completed, administrator):
-    appeal = services.appeal_lodge(
-        listener=listener, order=completed.admission_order, text="x", by=None
-    )
-    services.appeal_answer(appeal=appeal, answer="First", by=administrator)
+    appeal = appeal_lodge(listener=listener, order=completed.admission_order, text="x", by=None)
+    appeal_answer(appeal=appeal, answer="First", by=administrator)
     _as(client, administrator).post(
         reverse("listeners:appeal_answer", args=[appeal.pk]), {"answer": "Second"}
     )
@@ -209,9 +205,7 @@ def test_an_answered_appeal_is_not_answered_twice(client, listener, completed, a
 def test_the_appeals_page_is_for_administrators_only(
     client, listener, methodologist, district_methodologist, completed
 ):
-    appeal = services.appeal_lodge(
-        listener=listener, order=completed.admission_order, text="x", by=None
-    )
+    appeal = appeal_lodge(listener=listener, order=completed.admission_order, text="x", by=None)
     for user in (methodologist, district_methodologist, listener.user):
         _as(client, user)
         assert client.get(reverse("listeners:appeals")).status_code == 403
@@ -224,7 +218,5 @@ def test_the_appeals_page_is_for_administrators_only(
 
 
 def test_my_appeals_are_not_shown_to_another_listener(client, listener, other_listener, completed):
-    services.appeal_lodge(
-        listener=listener, order=completed.admission_order, text="Secret words", by=None
-    )
+    appeal_lodge(listener=listener, order=completed.admission_order, text="Secret words", by=None)
     assert "Secret words" not in _as(client, other_listener.user).get(reverse("portal:home")).text

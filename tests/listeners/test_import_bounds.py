@@ -16,7 +16,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from listeners.imports import ImportFileError, rows_read
+from listeners.imports.reading import ImportFileError
+from listeners.imports.services import rows_read
 from listeners.models import Enrollment, ImportJob, ImportStatus, Listener
 from tests.conftest import IMMEDIATE_TASKS, make_iin
 

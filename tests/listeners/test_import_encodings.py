@@ -5,10 +5,9 @@ error of its row and nothing of the list is saved (issue 18)."""
 import pytest
 from django.core.files.base import ContentFile
 
-from listeners.imports import ImportFileError, rows_read
+from listeners.imports.reading import ImportFileError, text_fault
+from listeners.imports.services import import_apply, import_check, rows_read
 from listeners.models import Enrollment, ImportJob, ImportStatus, Listener
-from listeners.tasks import import_apply, import_check
-from listeners.upload_reading import text_fault
 from tests.conftest import make_iin
 from tests.listeners.test_imports import HEADER_KK, xlsx
 

@@ -7,10 +7,11 @@ from django.core.files.base import ContentFile
 from openpyxl import Workbook
 
 from institute.rules import RuleViolation
-from listeners.imports import ImportFileError, rows_apply, rows_check, rows_read
+from listeners.imports import services as import_services
+from listeners.imports.reading import ImportFileError
+from listeners.imports.services import import_apply, import_check, rows_apply, rows_check, rows_read
 from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
 from listeners.rules import EnrollmentState, parse_iin
-from listeners.tasks import import_apply, import_check
 from tests.conftest import make_enrollment, make_iin, make_listener
 
 pytestmark = pytest.mark.django_db
@@ -242,24 +243,23 @@ def test_an_unexpected_error_ends_the_job_at_once_and_saves_nothing(
 ):
     """A bug or a lost database connection need not leave the page waiting for the stale
     limit: the job ends, says so, and the error stays in the task's result."""
-    from listeners import imports, tasks
 
     settings.MEDIA_ROOT = tmp_path
     job = _job(
         intake, methodologist, xlsx([[people["new"][0], "Әлиев", "Нұрлан", "", organisation.bin]])
     )
-    real_check = imports.rows_check
+    real_check = rows_check
 
     def broken(**kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(tasks, "rows_check", broken)
+    monkeypatch.setattr(import_services, "rows_check", broken)
     with pytest.raises(ValueError):
         import_check.call(job.pk)
     job.refresh_from_db()
     assert job.status == ImportStatus.INVALID and "unexpected error" in job.error
 
-    monkeypatch.setattr(tasks, "rows_check", real_check)
+    monkeypatch.setattr(import_services, "rows_check", real_check)
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.CHECKING, error="")
     import_check.call(job.pk)
 
@@ -267,7 +267,7 @@ def test_an_unexpected_error_ends_the_job_at_once_and_saves_nothing(
         make_enrollment(make_listener(organisation), intake)  # saved, then rolled back
         raise ValueError("a bug")
 
-    monkeypatch.setattr(tasks, "rows_apply", half_then_broken)
+    monkeypatch.setattr(import_services, "rows_apply", half_then_broken)
     before = Enrollment.objects.count()
     with pytest.raises(ValueError):
         _apply(job)

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from institute.rules import RuleViolation
+from listeners.enrollment.services import enrollment_apply
 from listeners.models import Enrollment, FundingBasis, Listener, Order
 from listeners.rules import EnrollmentState, OrderKind, Sex
-from listeners.services import enrollment_apply
 from tests.conftest import make_enrollment, make_intake, make_listener, make_order
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

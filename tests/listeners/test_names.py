@@ -11,10 +11,11 @@ from django.conf import settings
 from django.urls import reverse
 
 from courses.models import CommissionRole, IntakeStatus
+from listeners.attestation.services import MemberData, commission_approve
 from listeners.models import Enrollment, ExternalUpgrade, Listener, Order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from listeners.services import MemberData, commission_approve
+from listeners.upgrades.services import external_upgrade_record
 from tests.conftest import IMMEDIATE_TASKS, make_enrollment, make_iin, make_intake, make_listener
 from tests.listeners.test_attestation_views import approved, record  # noqa: F401 (fixture)
 
@@ -139,7 +140,6 @@ def test_commission_members_are_stored_clean_and_an_invisible_only_row_is_ignore
 
 
 def test_an_upgrade_from_elsewhere_keeps_its_issuer_as_it_looks(listener):
-    from listeners.services import external_upgrade_record
 
     upgrade = external_upgrade_record(
         listener=listener,

@@ -15,7 +15,7 @@ from certificates.services import document_issue
 from courses.models import IntakeStatus, Language
 from courses.rules import ProgrammeKind
 from listeners.models import Feedback, FundingBasis
-from listeners.reports import (
+from listeners.reports.queries import (
     documents_issued,
     period_counts,
     period_intakes,

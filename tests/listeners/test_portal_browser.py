@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from certificates.services import document_issue
 from courses.models import Session
-from listeners import services
+from listeners.feedback.services import appeal_lodge
 from listeners.models import ExternalUpgrade, Feedback
 from listeners.rules import EnrollmentState as S
 from tests.conftest import browser_page, follow, make_enrollment, make_intake
@@ -120,7 +120,7 @@ def test_every_page_of_mine_fits_a_phone(
     listener.save()
     completed = listener.enrollments.filter(state=S.COMPLETED).first()
     order = completed.admission_order
-    services.appeal_lodge(listener=listener, order=order, text="Long words " * 40, by=None)
+    appeal_lodge(listener=listener, order=order, text="Long words " * 40, by=None)
     page = browser_page(browser, live_server, listener.user, **PHONE)
     for path in [
         "/me/",

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from institute.rules import add_years
 from listeners.models import SCAN_MAX_BYTES, ExternalUpgrade
-from listeners.services import external_upgrades_confirm
+from listeners.upgrades.forms import ExternalUpgradeForm
+from listeners.upgrades.services import external_upgrades_confirm
 
 pytestmark = pytest.mark.django_db
 
@@ -119,7 +120,6 @@ def test_a_scan_over_5_mb_is_refused(client, listener):
 
 
 def test_a_scan_over_5_mb_in_a_small_request_is_refused_by_the_form(listener, english):
-    from listeners.portal_forms import ExternalUpgradeForm
 
     big = SimpleUploadedFile("big.png", PNG + b"\x00" * SCAN_MAX_BYTES, content_type="image/png")
     data = _form(big)

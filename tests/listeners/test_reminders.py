@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from listeners.models import Reminder, ReminderKind, ReminderStatus
-from listeners.reminders import reminders_send
+from listeners.upgrades.reminders import reminders_send
 from tests.conftest import make_listener
 
 pytestmark = pytest.mark.django_db
@@ -92,14 +92,14 @@ def test_a_run_that_crashes_midway_is_completed_by_the_next_without_repeats(due,
             raise ConnectionError("mail server went away")
         return real_send(subject, body, sender, to, **kwargs)
 
-    monkeypatch.setattr("listeners.reminders.send_mail", flaky)
+    monkeypatch.setattr("listeners.upgrades.reminders.send_mail", flaky)
     with pytest.raises(ConnectionError):
         reminders_send(on=ON, months=3)
     assert recipients() == ["aliyeva@mektep.kz"]
     # The reminder that failed stays claimed but not sent: the next run sends it.
     assert Reminder.objects.filter(status=ReminderStatus.SENDING).count() == 1
 
-    monkeypatch.setattr("listeners.reminders.send_mail", real_send)
+    monkeypatch.setattr("listeners.upgrades.reminders.send_mail", real_send)
     sent = reminders_send(on=ON, months=3)
     assert (sent.listeners, sent.organisations) == (1, 1)
     assert recipients() == ["aliyeva@mektep.kz", "bekova@mektep.kz", "office@mektep.kz"]

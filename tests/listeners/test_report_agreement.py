@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from listeners.reports import Scope, compliance_rows, forecast, forecast_chart, nice_ticks
+from listeners.reports.queries import Scope, compliance_rows, forecast, forecast_chart, nice_ticks
 from listeners.rules import UpgradeStatus
 from tests.conftest import make_listener
 

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 
-from listeners.reports import Scope, people
+from listeners.reports.queries import Scope, people
 
 pytestmark = [
     pytest.mark.postgres,

@@ -6,9 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from institute.rules import RuleViolation
+from listeners.enrollment.services import enrollment_apply, enrollment_change_state, seats_left
 from listeners.models import Enrollment, EnrollmentTransition, FundingBasis
 from listeners.rules import EnrollmentState, OrderKind
-from listeners.services import enrollment_apply, enrollment_change_state, seats_left
 from tests.conftest import make_enrollment, make_intake, make_listener, make_order
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]

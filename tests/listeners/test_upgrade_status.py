@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 
 from courses.rules import ProgrammeKind
+from listeners.enrollment.services import enrollment_change_state
 from listeners.models import ExternalUpgrade, Listener
 from listeners.rules import EnrollmentState, UpgradeStatus, upgrade_due_date, upgrade_status
+from listeners.upgrades.services import external_upgrades_confirm
 from tests.conftest import make_enrollment, make_intake, make_listener, make_programme
 
 pytestmark = pytest.mark.django_db
@@ -313,7 +315,6 @@ def _last(listener: Listener) -> datetime.date | None:
 
 def test_completion_through_the_service_moves_the_last_upgrade(organisation, methodologist):
     from listeners.rules import OrderKind
-    from listeners.services import enrollment_change_state
     from tests.conftest import make_order
 
     person = make_listener(organisation)
@@ -331,7 +332,6 @@ def test_completion_through_the_service_moves_the_last_upgrade(organisation, met
 
 
 def test_confirming_an_outside_upgrade_makes_it_count(organisation, methodologist):
-    from listeners.services import external_upgrades_confirm
 
     person = make_listener(organisation)
     ExternalUpgrade.objects.create(

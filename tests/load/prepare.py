@@ -25,8 +25,8 @@ from certificates.services import document_issue
 from courses.models import Intake
 from institute.demo.load import demo_is_loaded
 from institute.models import Role, User
+from listeners.accounts import listener_account
 from listeners.models import Enrollment, Listener
-from listeners.online import listener_account
 from listeners.rules import EnrollmentState
 
 METHODOLOGISTS = 4

@@ -19,6 +19,7 @@ from django.db.models import Count
 
 from institute.demo import DEFAULT_LISTENERS, REFERENCE_DATE
 from institute.demo.load import demo_is_loaded
+from listeners.imports.services import rows_apply, rows_check, rows_read
 from listeners.models import Enrollment, Listener
 
 
@@ -109,7 +110,6 @@ class Command(BaseCommand):
         from courses.models import Intake, IntakeStatus
         from institute.models import Organisation, User
         from institute.rules import kz_check_digit
-        from listeners.imports import rows_apply, rows_check, rows_read
         from listeners.models import ImportJob
 
         intake = Intake.objects.filter(status=IntakeStatus.OPEN).first()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from listeners.reminders import reminders_send
+from listeners.upgrades.reminders import reminders_send
 
 
 class Command(BaseCommand):

@@ -1,5 +1,3 @@
-"""Forms of the enrollments page: applying by IIN, admission and expulsion orders, withdrawal."""
-
 import datetime
 from typing import Any
 
@@ -9,10 +7,8 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from courses.models import AssessmentForm, CommissionRole
-from institute.forms import DayField, SearchField
+from institute.forms import DayField
 from institute.models import Institute, Organisation
-from institute.rules import add_months
 from listeners import rules
 from listeners.models import FundingBasis, Order
 from listeners.rules import ExpulsionGround
@@ -171,142 +167,3 @@ class ExpelForm(OrderFieldsForm):
 
 class NoteForm(forms.Form):
     note = forms.CharField(label=capfirst(_("note")), max_length=1000, required=False)
-
-
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
-ZIP_MAGIC = b"PK\x03\x04"  # an .xlsx workbook is a zip archive
-
-
-class ImportUploadForm(forms.Form):
-    """A list of applicants for one intake, with what is common to all of them (§14)."""
-
-    file = forms.FileField(
-        label=_("File (.xlsx or .csv)"),
-        help_text=_(
-            "First row: the column names. Needed: IIN, last name, first name, organisation "
-            "BIN (in Kazakh, Russian or English, e.g. ЖСН / ИИН / IIN)."
-        ),
-    )
-    basis = forms.ChoiceField(
-        label=_("funding basis"), choices=FundingBasis.choices, initial=FundingBasis.STATE_ORDER
-    )
-    state_order_reference = forms.CharField(label=_("state order"), max_length=200, required=False)
-    with_work_interruption = forms.BooleanField(
-        label=_("with interruption from work"), required=False, initial=True
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        name = upload.name.lower()
-        if not name.endswith((".xlsx", ".csv")):
-            raise ValidationError(_("Upload an .xlsx or .csv file."))
-        if upload.size > MAX_IMPORT_BYTES:
-            raise ValidationError(_("The file is larger than 5 MB."))
-        head = upload.read(4)
-        upload.seek(0)
-        if name.endswith(".xlsx") and head != ZIP_MAGIC:
-            raise ValidationError(_("The file is not a readable .xlsx workbook."))
-        return upload
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        # Contracts carry their own customer and price: those come one by one, not in a list.
-        if cleaned.get("basis") and cleaned["basis"] != FundingBasis.STATE_ORDER:
-            self.add_error(
-                "basis",
-                _(
-                    "A list is imported on a state order; add contract "
-                    "listeners one by one with their contract."
-                ),
-            )
-        return cleaned
-
-
-class CommissionForm(OrderFieldsForm):
-    """The attestation commission of an intake and the head's order approving it (§21)."""
-
-    assessment_form = forms.ChoiceField(
-        label=capfirst(_("form of assessment")), choices=AssessmentForm.choices
-    )
-    sits_on = DayField(label=capfirst(_("date of attestation")), required=False)
-    field_order = ["assessment_form", "sits_on", "number", "date", "head_name", "head_title"]
-
-
-class CommissionMemberForm(forms.Form):
-    """One member of the commission; a row left without a name is ignored."""
-
-    # The rows sit in a table under column headings: each input names itself for screen readers.
-    full_name = forms.CharField(
-        label=capfirst(_("full name")),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"aria-label": _("Member's full name")}),
-    )
-    position = forms.CharField(
-        label=capfirst(_("position")),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"aria-label": _("Member's position")}),
-    )
-    role = forms.ChoiceField(
-        label=capfirst(_("role")),
-        choices=CommissionRole.choices,
-        initial=CommissionRole.MEMBER,
-        widget=forms.Select(attrs={"aria-label": _("Member's role")}),
-    )
-
-
-CommissionMemberFormSet = forms.formset_factory(CommissionMemberForm, extra=0, max_num=30)
-COMMISSION_MEMBER_ROWS = 5
-
-
-class ResultsDateForm(forms.Form):
-    """The completion date given to those who pass (SPEC §4)."""
-
-    on = DayField(label=capfirst(_("completion date")))
-
-
-class PeriodForm(forms.Form):
-    """A period of days, first and last included."""
-
-    # Words of their own: "from" and "to" are also the two states of an enrollment's history.
-    start = DayField(label=_("First day of the period"))
-    end = DayField(label=_("Last day of the period"))
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The period ends before it starts."))
-        return cleaned
-
-
-# The days a five-year report may be asked for: from the regulation's first five years to the
-# end of the 24 months the forecast plans for.
-COMPLIANCE_FIRST_DAY = datetime.date(2001, 1, 1)
-COMPLIANCE_MONTHS_AHEAD = 24
-
-
-class ComplianceForm(forms.Form):
-    """The day of a five-year report, a status and a search; every field optional."""
-
-    on = DayField(label=capfirst(_("on the day")), required=False)
-    status = forms.ChoiceField(
-        label=capfirst(_("status")),
-        choices=[("", _("Any"))] + rules.UpgradeStatus.choices,
-        required=False,
-    )
-    q = SearchField(label=capfirst(_("IIN or name")), max_length=100, required=False)
-
-    def clean_on(self) -> datetime.date:
-        on = self.cleaned_data["on"] or timezone.localdate()
-        last = add_months(timezone.localdate(), COMPLIANCE_MONTHS_AHEAD)
-        if not COMPLIANCE_FIRST_DAY <= on <= last:
-            raise ValidationError(
-                _("Choose a day from %(first)s to %(last)s."),
-                params={
-                    "first": COMPLIANCE_FIRST_DAY.strftime("%d.%m.%Y"),
-                    "last": last.strftime("%d.%m.%Y"),
-                },
-            )
-        return on

@@ -1,12 +1,3 @@
-"""The signed-in listener's own pages (/me/, issue 5), and the workspace pages that answer
-what listeners say (feedback per intake, appeals).
-
-Every /me/ view wears `listener_required`, which hands it the request's Listener; each object
-is then fetched through that listener, so another person's id answers 404, never 403 (which
-would confirm that the id exists). Each page runs a fixed number of queries, whatever the
-length of the listener's history: related rows come in one query per kind, never per row.
-"""
-
 import datetime
 from collections import defaultdict
 
@@ -14,38 +5,35 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Avg, Count, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from courses.models import Intake, Session
-from institute.access import administrator_only, institute_staff, listener_required, workspace_view
-from listeners import rules, services
+from courses.models import Session
+from institute.access import listener_required
+from institute.forms import add_errors
+from listeners import rules
+from listeners.feedback.forms import AppealForm, FeedbackForm
+from listeners.feedback.services import appeal_lodge, feedback_give, orders_concerning
 from listeners.models import (
     SCAN_MAX_BYTES,
     Appeal,
-    AppealStatus,
     Enrollment,
     EnrollmentTransition,
     ExternalUpgrade,
     Feedback,
     Listener,
     Order,
-    scan_type,
 )
-from listeners.portal_forms import (
-    AnswerForm,
-    AppealForm,
-    ExternalUpgradeForm,
-    FeedbackForm,
-    ProfileForm,
-)
+from listeners.portal.forms import ProfileForm
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
+from listeners.upgrades.forms import ExternalUpgradeForm
+from listeners.upgrades.services import external_upgrade_record
+from listeners.web import scan_response
 
 # Upcoming sessions shown per course: the next few, enough to plan a week.
 UPCOMING_SESSIONS = 5
@@ -56,15 +44,6 @@ CURRENT_STATES = (S.APPLIED, S.WAITLISTED, S.ADMITTED)
 
 def _render(request: HttpRequest, template: str, section: str, context: dict) -> HttpResponse:
     return render(request, f"listeners/portal/{template}", {"section": section, **context})
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's RuleViolation beside its field when the form has it, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _with_status(listener: Listener) -> Listener:
@@ -215,14 +194,14 @@ def feedback(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.feedback_give(
+            feedback_give(
                 enrollment=enrollment,
                 rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
                 by=request.user,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(request, _("Thank you: your rating is recorded."))
             return redirect("portal:courses")
@@ -233,16 +212,16 @@ def feedback(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
 def appeal(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
     """Appeal an order of the head that concerns you (§19.4)."""
     order = get_object_or_404(
-        services.orders_concerning(listener).select_related("intake__programme"), pk=pk
+        orders_concerning(listener).select_related("intake__programme"), pk=pk
     )
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appeal_lodge(
+            appeal_lodge(
                 listener=listener, order=order, text=form.cleaned_data["text"], by=request.user
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request, _("Your appeal has been sent. The answer will appear on your page.")
@@ -307,11 +286,9 @@ def upgrade(request: HttpRequest, listener: Listener) -> HttpResponse:
         form = ExternalUpgradeForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.external_upgrade_record(
-                    listener=listener, by=request.user, **form.cleaned_data
-                )
+                external_upgrade_record(listener=listener, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_errors(form, error)
             else:
                 messages.success(
                     request,
@@ -332,26 +309,10 @@ def upgrade(request: HttpRequest, listener: Listener) -> HttpResponse:
     )
 
 
-def _scan_response(upgrade: ExternalUpgrade) -> FileResponse:
-    if not upgrade.scan:
-        raise Http404
-    handle = upgrade.scan.open("rb")
-    kind = scan_type(handle.read(8))
-    handle.seek(0)
-    if kind is None:
-        raise Http404
-    extension, content_type = kind
-    return FileResponse(
-        handle,
-        content_type=content_type,
-        filename=f"upgrade-{upgrade.pk}.{extension}",
-    )
-
-
 @listener_required
 def upgrade_scan(request: HttpRequest, listener: Listener, pk: int) -> HttpResponse:
     """The scan the listener sent, to its owner only."""
-    return _scan_response(get_object_or_404(ExternalUpgrade, pk=pk, listener=listener))
+    return scan_response(get_object_or_404(ExternalUpgrade, pk=pk, listener=listener))
 
 
 @listener_required
@@ -364,83 +325,3 @@ def profile(request: HttpRequest, listener: Listener) -> HttpResponse:
         messages.success(request, _("Your profile is saved."))
         return redirect("portal:profile")
     return _render(request, "profile.html", "profile", {"listener": listener, "form": form})
-
-
-# --- the workspace side: what listeners said ---------------------------------------------------
-
-
-@workspace_view
-def intake_feedback(request: HttpRequest, pk: int) -> HttpResponse:
-    """What the listeners of an intake said about it (§19), beside the programme's average
-    over all its intakes."""
-    intake = get_object_or_404(Intake.objects.select_related("programme"), pk=pk)
-    # A district methodologist reads what their district's listeners said (§6).
-    answers = Feedback.objects.filter(
-        enrollment__in=Enrollment.objects.filter(intake=intake).visible_to(request.user)
-    ).select_related("enrollment__listener")
-    summary = answers.aggregate(average=Avg("rating"), count=Count("pk"))
-    programme = Feedback.objects.filter(enrollment__intake__programme=intake.programme_id)
-    programme_summary = programme.aggregate(
-        average=Avg("rating"), count=Count("pk"), intakes=Count("enrollment__intake", distinct=True)
-    )
-    distribution = answers.aggregate(
-        **{f"r{n}": Count("pk", filter=Q(rating=n)) for n in range(1, 6)}
-    )
-    return render(
-        request,
-        "listeners/feedback.html",
-        {
-            "intake": intake,
-            "answers": answers,
-            "summary": summary,
-            "programme_summary": programme_summary,
-            "distribution": [(n, distribution[f"r{n}"]) for n in range(5, 0, -1)],
-        },
-    )
-
-
-@administrator_only
-def appeals(request: HttpRequest) -> HttpResponse:
-    """Appeals against orders (§19.4): the open ones first, each with its answer form."""
-    status = request.GET.get("status", AppealStatus.OPEN)
-    if status not in AppealStatus.values:
-        status = AppealStatus.OPEN
-    listed = (
-        Appeal.objects.filter(status=status)
-        .select_related("listener", "order__intake", "answered_by")
-        .order_by("created_at" if status == AppealStatus.OPEN else "-answered_at", "pk")
-    )
-    counts = Appeal.objects.aggregate(
-        open=Count("pk", filter=Q(status=AppealStatus.OPEN)),
-        answered=Count("pk", filter=Q(status=AppealStatus.ANSWERED)),
-    )
-    return render(
-        request,
-        "listeners/appeals.html",
-        {"appeals": listed, "status": status, "counts": counts, "form": AnswerForm()},
-    )
-
-
-@administrator_only
-@require_POST
-def appeal_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal = get_object_or_404(Appeal, pk=pk)
-    form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.appeal_answer(
-                appeal=appeal, answer=form.cleaned_data["answer"], by=request.user
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("The answer is sent to the listener."))
-    else:
-        messages.error(request, _("Write the answer."))
-    return redirect("listeners:appeals")
-
-
-@institute_staff
-def external_upgrade_scan(request: HttpRequest, name: str) -> HttpResponse:
-    """A scan sent by a listener, for the methodologist who checks it before confirming."""
-    return _scan_response(get_object_or_404(ExternalUpgrade, scan=name))

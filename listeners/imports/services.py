@@ -10,23 +10,24 @@ import of a confirmed list, or runs again the stage of a job that a dead worker 
 unfinished.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
 from courses.models import Intake
 from institute.models import Organisation, User, job_stale_before
 from institute.rules import RuleViolation
-from institute.services import log_action
+from institute.services import enqueue_on_commit, log_action
 from institute.text import clean_name, has_control, strip_invisible
 from listeners import rules
-from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
-from listeners.upload_reading import (
+from listeners.imports.reading import (
     GARBLED,
     LOST,
     MIXED,
@@ -36,6 +37,15 @@ from listeners.upload_reading import (
     text_fault,
     xlsx_table,
 )
+from listeners.models import (
+    Enrollment,
+    EnrollmentTransition,
+    ImportJob,
+    ImportStatus,
+    Listener,
+)
+
+logger = logging.getLogger(__name__)
 
 # Header names accepted for each column, compared without case and surrounding spaces.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -334,7 +344,6 @@ def import_job_run(*, job: ImportJob, by: User | None) -> bool:
     nothing; the task starts once the claim is committed and makes sure itself that a late
     run of an older task cannot import twice (listeners.tasks). Who asked is in the audit
     trail."""
-    from listeners.tasks import enqueue_on_commit, import_apply, import_check
 
     jobs = ImportJob.objects.filter(pk=job.pk)
     stale = Q(heartbeat_at__lt=job_stale_before())
@@ -353,3 +362,87 @@ def import_job_run(*, job: ImportJob, by: User | None) -> bool:
         log_action(obj=job, action=action, by=by, file=job.filename)
         enqueue_on_commit(task, job.pk)
     return True
+
+
+@task()
+def import_check(job_id: int) -> None:
+    """Read the uploaded file and mark every bad row; the page shows the progress.
+
+    Every write is made only while the job is still being checked: a check that runs late
+    (enqueued before the worker died, run again by hand, and now run once more by the
+    restarted worker) finds the job checked or imported already and changes nothing."""
+    checking = ImportJob.objects.filter(pk=job_id, status=ImportStatus.CHECKING)
+    if not checking.update(heartbeat_at=timezone.now()):
+        return
+    try:
+        _check(ImportJob.objects.select_related("intake").get(pk=job_id), checking)
+    except Exception:
+        # Logged with the task's result; the page stops waiting and says what to do.
+        checking.update(
+            status=ImportStatus.INVALID,
+            error=str(_("The list could not be checked because of an unexpected error.")),
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _check(job: ImportJob, checking: QuerySet[ImportJob]) -> None:
+    try:
+        with job.file.open("rb") as handle:
+            rows = rows_read(handle.read(), job.filename)
+    except ImportFileError as error:
+        checking.update(status=ImportStatus.INVALID, error=str(error), finished_at=timezone.now())
+        return
+    checking.update(total=len(rows), processed=0, heartbeat_at=timezone.now())
+
+    def progress(done: int) -> None:
+        checking.update(processed=done, heartbeat_at=timezone.now())
+
+    rows = rows_check(intake=job.intake, rows=rows, progress=progress)
+    checking.update(
+        rows=[row.as_dict() for row in rows],
+        processed=len(rows),
+        status=ImportStatus.INVALID if any(r.errors for r in rows) else ImportStatus.CHECKED,
+        heartbeat_at=timezone.now(),
+    )
+
+
+@task()
+def import_apply(job_id: int) -> None:
+    """Import a confirmed list, all or nothing, and only once.
+
+    The job row is locked, and must still be importing, in the transaction that saves the
+    list and marks it imported: a worker killed half way leaves nothing and the job still
+    importing (to be started again once it has gone silent, see ImportJob.stalled), and a
+    second run of the task (a late one, or one started again by hand) waits for the lock,
+    then finds the job imported and does nothing."""
+    importing = ImportJob.objects.filter(pk=job_id, status=ImportStatus.IMPORTING)
+    importing.update(heartbeat_at=timezone.now())
+    try:
+        _apply(importing)
+    except Exception:
+        # Nothing was saved; logged with the task's result, and the page says so at once.
+        importing.update(
+            status=ImportStatus.FAILED,
+            error=str(_("The import stopped on an unexpected error: nothing was imported.")),
+            finished_at=timezone.now(),
+        )
+        raise
+
+
+def _apply(importing: QuerySet[ImportJob]) -> None:
+    with transaction.atomic():
+        job = (
+            importing.select_for_update(of=("self",)).select_related("intake", "created_by").first()
+        )
+        if job is None:
+            return
+        try:
+            count = rows_apply(job=job, by=job.created_by)
+        except RuleViolation as error:
+            job.status, job.error = ImportStatus.FAILED, " ".join(error.messages)
+            job.finished_at = timezone.now()
+            job.save(update_fields=["status", "error", "finished_at"])
+            return
+        job.status, job.imported, job.finished_at = ImportStatus.IMPORTED, count, timezone.now()
+        job.save(update_fields=["status", "imported", "finished_at"])

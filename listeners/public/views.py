@@ -1,7 +1,3 @@
-"""Public pages: the catalogue of intakes open for applications, an intake as an applicant
-sees it, the application form and its organisation search. No sign-in needed; nothing here
-shows a stored person's data (an IIN typed into the form reveals no name)."""
-
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
@@ -12,12 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from courses.models import Intake, IntakeQuerySet, Language
+from institute.forms import add_errors
 from institute.models import Organisation, localized
 from institute.text import clean_name
-from listeners.online import application_submit
-from listeners.public_forms import ApplyForm, CatalogueFilterForm
+from listeners.public.forms import ApplyForm, CatalogueFilterForm
+from listeners.public.services import application_submit, confirm_application
 from listeners.rules import EnrollmentState
-from listeners.tasks import confirm_application
 
 PER_PAGE = 20
 ORGANISATIONS_LISTED = 8
@@ -71,14 +67,6 @@ def intake_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "listeners/public/intake_detail.html", context)
 
 
-def _add_errors(form: ApplyForm, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _already_applied(form: ApplyForm) -> None:
     form.add_error(
         None,
@@ -106,7 +94,7 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             if getattr(error, "code", None) == "duplicate_enrollment":
                 _already_applied(form)
             else:
-                _add_errors(form, error)
+                add_errors(form, error)
         else:
             # The worker writes the confirmation: the page does not wait for the mail server.
             arguments = (
