@@ -14,18 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from certificates.models import Document, DocumentStatus
 from courses.rules import DocumentKind
 from institute.text import clean_name
-from institute.xlsx import Book
-from listeners.exports import (
+from institute.xlsx import (
     CHUNK_SIZE,
     DATE,
     IIN_COLUMN,
     NUMBER_COLUMN,
     TEXT,
+    Book,
     Column,
-    _add_sheet,
-    _choice_labels,
-    _text,
-    _to_bytes,
+    book_bytes,
+    cell_text,
+    choice_labels,
+    sheet_add,
 )
 
 COLUMNS = [
@@ -82,9 +82,9 @@ def register_xlsx(*, documents: QuerySet[Document], language: str) -> bytes:
         "replaces",
     ).order_by("year", "kind", "serial")
     with translation.override(language):
-        kinds, statuses = _choice_labels(DocumentKind), _choice_labels(DocumentStatus)
+        kinds, statuses = choice_labels(DocumentKind), choice_labels(DocumentStatus)
         book = Book()
-        sheet = _add_sheet(
+        sheet = sheet_add(
             book,
             name=str(_("Documents")),
             title=str(_("Register of issued documents")),
@@ -105,17 +105,17 @@ def register_xlsx(*, documents: QuerySet[Document], language: str) -> bytes:
                     # Cleaned as the verification page shows it (certificates.views.certified).
                     clean_name(snapshot.get("full_name") or person.full_name),
                     person.iin or person.passport_number,
-                    _text(person.organisation),
+                    cell_text(person.organisation),
                     clean_name(_snapshot_title(snapshot, intake.programme.title, language)),
                     snapshot.get("hours") or intake.programme.hours,
                     intake.code,
                     _snapshot_day(snapshot.get("start_date"), intake.start_date),
                     _snapshot_day(snapshot.get("end_date"), intake.end_date),
-                    _text(document.duplicate_of),
-                    _text(document.replaces),
+                    cell_text(document.duplicate_of),
+                    cell_text(document.replaces),
                     _local_day(document.revoked_at),
                     document.revocation_reason,
                     document.pdf_sha256,
                 ]
             )
-        return _to_bytes(book)
+        return book_bytes(book)

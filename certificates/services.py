@@ -26,7 +26,7 @@ from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_nu
 from courses.models import Intake
 from institute.models import AuditEntry, Institute, User, job_stale_before
 from institute.rules import RuleViolation
-from institute.services import log_action
+from institute.services import enqueue_on_commit, log_action
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -416,7 +416,6 @@ def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
     one (a double click, or two administrators at once): the intake row is locked while
     looking, so two requests cannot both start one."""
     from certificates.tasks import documents_issue_job
-    from listeners.tasks import enqueue_on_commit
 
     Intake.objects.select_for_update().filter(pk=intake.pk).first()
     unfinished = IssueJob.objects.filter(intake=intake, status__in=IssueJob.UNFINISHED)
