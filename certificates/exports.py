@@ -1,7 +1,7 @@
 """The register of issued documents as .xlsx, the way an auditor asks for it (SPEC §7).
 
 One query whatever the number of rows; the rows stream into a write-only workbook with the
-sheet style of the other exports (listeners.exports). What a document certifies (name,
+sheet style of the other exports (institute.xlsx). What a document certifies (name,
 hours, dates) is read from its snapshot, as issued, not from today's records.
 """
 

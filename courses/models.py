@@ -193,7 +193,7 @@ STARTING_SOON_DAYS = 30
 
 
 class Attention(models.TextChoices):
-    """What the dashboard counts as needing a methodologist's attention (listeners.views)."""
+    """What the dashboard counts as needing a methodologist's attention (the workspace dashboard)."""
 
     STARTING_SOON = "starting_soon", _("Starting within 30 days")
     IN_PROGRESS = "in_progress", _("Running today")

@@ -1,3 +1,6 @@
+"""The listener's account on the site: made when they apply or are admitted, and the e-mailed
+invitation to set a password (a listener signs in by IIN or e-mail)."""
+
 import logging
 
 from django.conf import settings

@@ -1,9 +1,9 @@
 """Admin back-office: listeners, the head's orders, enrollments and their history.
 
 An enrollment's state is never typed: it changes through
-listeners.services.enrollment_change_state (SPEC §4), which checks the move and writes the
-history; a new enrollment is recorded by listeners.services.enrollment_apply. Nothing the
-regulation keeps (enrollments, their history, orders) can be deleted here.
+listeners.enrollment.services.enrollment_change_state, which checks the move and writes the
+history; a new enrollment is recorded by listeners.enrollment.services.enrollment_apply.
+Nothing the regulation keeps (enrollments, their history, orders) can be deleted here.
 """
 
 from typing import Any
@@ -521,7 +521,7 @@ class FeedbackAdmin(ReadOnlyAdmin):
 @admin.register(Appeal)
 class AppealAdmin(ReadOnlyAdmin):
     """Appeals against orders (§19.4), to read; administrators answer them on /work/appeals/
-    (listeners.services.appeal_answer), so the listener is told."""
+    (listeners.feedback.services.appeal_answer), so the listener is told."""
 
     district_lookup = f"listener__{LISTENER_DISTRICT}"
 

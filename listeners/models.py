@@ -351,8 +351,8 @@ S = EnrollmentState
 
 class Enrollment(models.Model):
     """One listener in one intake. Its state changes only through
-    listeners.services.enrollment_change_state, which checks the transition and writes the
-    history."""
+    listeners.enrollment.services.enrollment_change_state, which checks the transition and
+    writes the history."""
 
     listener = models.ForeignKey(
         Listener, verbose_name=_("listener"), on_delete=models.PROTECT, related_name="enrollments"
@@ -904,7 +904,7 @@ class ReminderStatus(models.TextChoices):
 
 class Reminder(models.Model):
     """A five-year reminder (§10.1), claimed before its e-mail goes and marked sent after, so
-    that it is sent once (listeners.reminders): to a listener once per counting date (a new
+    that it is sent once (listeners.upgrades.reminders): to a listener once per counting date (a new
     upgrade gives a new due date, and a new reminder), to an organisation once a month."""
 
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)

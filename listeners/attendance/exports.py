@@ -1,3 +1,6 @@
+"""The attendance of an intake as an .xlsx: one row per admitted listener, one column per
+session (§20)."""
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 

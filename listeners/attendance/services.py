@@ -1,3 +1,6 @@
+"""The attendance journal (§20): a mark per listener and session, by one cell or "all present"
+for a session, only for those admitted by the head's order."""
+
 from collections.abc import Sequence
 
 from django.db import transaction

@@ -1,3 +1,6 @@
+"""The attendance journal of an intake: the table of listeners by sessions, marked cell by cell
+(htmx) or a whole session present at once."""
+
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -12,13 +15,12 @@ from courses.models import Intake, Session
 from institute.access import can_change, workspace_change, workspace_view
 from listeners.attendance import services
 from listeners.attendance.services import JOURNAL_STATES, MARKABLE_STATES, attendance_mark_present
-from listeners.attestation.views import _int
 from listeners.models import (
     Attendance,
     Enrollment,
     Mark,
 )
-from listeners.web import enrollment_or_404, hidden_count, intake_or_404
+from listeners.web import enrollment_or_404, hidden_count, id_or_zero, intake_or_404
 
 # --- the attendance journal ------------------------------------------------------------------
 
@@ -114,12 +116,14 @@ def attendance_present(request: HttpRequest, pk: int) -> HttpResponse:
     intake = intake_or_404(pk)
     visible = Enrollment.objects.visible_to(request.user).filter(intake=intake)
     if "session" in request.POST:
-        sessions = [get_object_or_404(Session, pk=_int(request.POST["session"]), intake=intake)]
+        sessions = [
+            get_object_or_404(Session, pk=id_or_zero(request.POST["session"]), intake=intake)
+        ]
         enrollments = list(visible.filter(state__in=MARKABLE_STATES).select_related("listener"))
     else:
         enrollments = [
             get_object_or_404(
-                visible.select_related("listener"), pk=_int(request.POST.get("enrollment"))
+                visible.select_related("listener"), pk=id_or_zero(request.POST.get("enrollment"))
             )
         ]
         sessions = list(intake.sessions.all())
@@ -151,8 +155,8 @@ def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one cell of the journal. With htmx the answer is the new cell (and the row's
     share present, out of band); without JavaScript, back to the journal."""
     intake = intake_or_404(pk)
-    enrollment = enrollment_or_404(intake, _int(request.POST.get("enrollment")))
-    session = get_object_or_404(Session, pk=_int(request.POST.get("session")))
+    enrollment = enrollment_or_404(intake, id_or_zero(request.POST.get("enrollment")))
+    session = get_object_or_404(Session, pk=id_or_zero(request.POST.get("session")))
     htmx = bool(request.headers.get("HX-Request"))
     try:
         services.attendance_mark(

@@ -1,3 +1,6 @@
+"""The results of an intake's final attestation as an .xlsx (§21): passed or failed, grade,
+the commission's remark."""
+
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 

@@ -1,3 +1,5 @@
+"""The forms of the final attestation: the commission's order with its members, the results' day."""
+
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _

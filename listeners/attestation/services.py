@@ -1,3 +1,6 @@
+"""The final attestation (§21): the head approves a commission by order, then its results are
+recorded for each listener admitted, passed or failed, with a grade."""
+
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -1,3 +1,5 @@
+"""An intake's attestation page: approve the commission, record the results."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -16,16 +18,9 @@ from listeners.attestation.forms import (
     ResultsDateForm,
 )
 from listeners.attestation.services import MemberData, commission_order
-from listeners.enrollment.views import STATE_BADGES
 from listeners.rules import EnrollmentState as S
 from listeners.rules import Grade
-from listeners.web import hidden_count, intake_or_404
-
-
-def _int(value: str | None) -> int:
-    """An id from a form: anything but digits is an id that does not exist (404)."""
-    return int(value) if value and value.isdigit() else 0
-
+from listeners.web import STATE_BADGES, hidden_count, id_or_zero, intake_or_404
 
 # --- attestation (§21) -----------------------------------------------------------------------
 
@@ -158,7 +153,7 @@ def results_record(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResultsDateForm(request.POST, prefix="results")
     posted: dict[int, tuple[str, str, str]] = {}
     for value in request.POST.getlist("enrollment"):
-        pk_ = _int(value)
+        pk_ = id_or_zero(value)
         posted[pk_] = (
             request.POST.get(f"result-{value}", ""),
             request.POST.get(f"grade-{value}", "").strip(),

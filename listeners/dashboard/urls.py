@@ -1,3 +1,5 @@
+"""The workspace's first page."""
+
 from django.urls import path
 
 from listeners.dashboard import views

@@ -1,3 +1,6 @@
+"""The workspace's first page: the intakes to look after, the documents to issue, the appeals
+to answer."""
+
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

@@ -1,3 +1,6 @@
+"""The list of an intake's listeners as an .xlsx, and the parts the intake's other lists share
+(the title, the admitted people in order of names)."""
+
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.functional import Promise

@@ -1,3 +1,6 @@
+"""The forms of an intake's enrollments: add a person by IIN, admit or expel by the head's order,
+a note for a withdrawal or a refusal."""
+
 import datetime
 from typing import Any
 

@@ -1,3 +1,8 @@
+"""Enrollment and admission (§14–§19): a person applies or is added, the head admits by order
+within the seats of each kind, and expels, and the listener may withdraw or be refused. Every
+change of state goes through `enrollment_change_state`, which checks the move and writes the
+history."""
+
 import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass

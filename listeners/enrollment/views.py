@@ -1,3 +1,6 @@
+"""An intake's enrollments page and the changes made on it; the orders as PDF; the intake's lists
+as .xlsx."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -36,6 +39,7 @@ from listeners.models import (
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.web import (
+    STATE_BADGES,
     enrollment_or_404,
     hidden_count,
     intake_or_404,
@@ -44,16 +48,6 @@ from listeners.web import (
 )
 
 ENROLLMENTS_PER_PAGE = 100
-STATE_BADGES = {
-    S.APPLIED: "",
-    S.WAITLISTED: "warn",
-    S.ADMITTED: "ok",
-    S.COMPLETED: "ok",
-    S.FAILED: "bad",
-    S.EXPELLED: "bad",
-    S.WITHDRAWN: "",
-    S.REJECTED: "bad",
-}
 
 
 def _page(

@@ -1,3 +1,5 @@
+"""The forms of what listeners say: feedback on a course, an appeal of an order, its answer."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

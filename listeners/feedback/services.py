@@ -1,3 +1,6 @@
+"""What listeners say: feedback on a course they finished, and appeals of the head's orders that
+concern them (§19.4), answered by an administrator; both sides are told by e-mail."""
+
 from typing import Any
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""The staff's side of what listeners say: the feedback on an intake, the appeals and their answer."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Q

@@ -1,3 +1,5 @@
+"""The upload of a list of listeners into an intake (.xlsx or .csv), bounded before it is read."""
+
 from typing import Any
 
 from django import forms

@@ -1,13 +1,13 @@
-"""Reading and checking a list of applicants from an .xlsx or .csv file (§14–§15).
+"""An uploaded list of applicants (.xlsx or .csv) read, checked and imported (§14–§15).
 
-Nothing here saves anything: `rows_read` turns a file into rows (listeners.upload_reading
-tells a .csv's encoding, and refuses a workbook whose reading would not stay small) and marks
-the cells that cannot be kept (a control character, a value too long, garbled text);
-`rows_check` marks every row that cannot be imported and why (bad IIN, unknown organisation,
-duplicate in the file, already enrolled), in a constant number of queries whatever the number
-of rows. `rows_apply` saves a checked list, all or nothing; `import_job_run` starts the
-import of a confirmed list, or runs again the stage of a job that a dead worker left
-unfinished.
+`rows_read` turns a file into rows (listeners.imports.reading tells a .csv's encoding, and
+refuses a workbook whose reading would not stay small) and marks the cells that cannot be kept
+(a control character, a value too long, garbled text); `rows_check` marks every row that
+cannot be imported and why (bad IIN, unknown organisation, duplicate in the file, already
+enrolled), in a constant number of queries whatever the number of rows; `rows_apply` saves a
+checked list, all or nothing. The worker runs them (`import_check`, `import_apply`);
+`import_job_run` starts the import of a confirmed list, or runs again the stage of a job that
+a dead worker left unfinished.
 """
 
 import logging
@@ -342,7 +342,7 @@ def import_job_run(*, job: ImportJob, by: User | None) -> bool:
 
     Each is claimed with a conditional UPDATE, so a second click (or a second tab) starts
     nothing; the task starts once the claim is committed and makes sure itself that a late
-    run of an older task cannot import twice (listeners.tasks). Who asked is in the audit
+    run of an older task cannot import twice (`import_apply`, below). Who asked is in the audit
     trail."""
 
     jobs = ImportJob.objects.filter(pk=job.pk)

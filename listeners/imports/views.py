@@ -1,3 +1,6 @@
+"""Uploading a list of listeners into an intake: the upload, the checked rows with their errors,
+the confirmation that imports them."""
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse

@@ -1,7 +1,14 @@
+"""The signed-in listener's own pages (/me/): home, courses, feedback and appeals, documents,
+the five-year status and upgrades taken elsewhere, the profile.
+
+Every view wears `listener_required`, which hands it the request's Listener; each object is
+then fetched through that listener, so another person's id answers 404, never 403 (which
+would confirm that the id exists). Each page runs a fixed number of queries, whatever the
+length of the listener's history: related rows come in one query per kind, never per row."""
+
 import datetime
 from collections import defaultdict
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -12,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from certificates.models import Document, DocumentStatus
 from courses.models import Session
 from institute.access import listener_required
 from institute.forms import add_errors
@@ -237,11 +245,8 @@ def _verification_url(request: HttpRequest, token: str) -> str:
 
 
 def _documents(listener: Listener):
-    # listeners may not import certificates (CONVENTIONS §2: certificates → listeners), so
-    # the issued documents are reached through the app registry, at call time.
-    document = apps.get_model("certificates", "Document")
-    return document.objects.filter(
-        enrollment__listener=listener, status__in=["valid", "revoked"]
+    return Document.objects.filter(
+        enrollment__listener=listener, status__in=[DocumentStatus.VALID, DocumentStatus.REVOKED]
     ).select_related("enrollment__intake__programme")
 
 

@@ -1,3 +1,10 @@
+"""Applying online: the service behind the public application form.
+
+An application goes through `listeners.enrollment.services.listener_enroll` (the person
+found by IIN or registered, the waitlist when the seats are taken); its confirmation, with
+the invitation link when the form asked for one, is e-mailed by the worker in the
+applicant's language."""
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -119,7 +126,7 @@ def application_confirm(
 ) -> bool:
     """E-mail the confirmation of an application to the address on record, with the
     invitation link when the applicant is invited (application_submit decides). The worker
-    calls it (listeners.tasks.confirm_application); an id that names no enrollment sends none."""
+    calls it (`confirm_application`, below); an id that names no enrollment sends none."""
     enrollment = (
         Enrollment.objects.select_related("listener__user", "intake__programme")
         .filter(pk=enrollment_id)

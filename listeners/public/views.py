@@ -1,3 +1,7 @@
+"""Public pages: the catalogue of intakes open for applications, an intake as an applicant
+sees it, the application form and its organisation search. No sign-in needed; nothing here
+shows a stored person's data (an IIN typed into the form reveals no name)."""
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction

@@ -1,3 +1,12 @@
+"""The reports' .xlsx exports (accounting for a period, the five-year report, its forecast,
+staffing, the period report), each one pure function returning bytes.
+
+Every export runs a fixed number of queries whatever the number of rows and streams its rows
+into a write-only workbook, so a list of thousands of people costs neither thousands of
+queries nor a workbook held in memory. Headers and labels are rendered in the language asked
+for; names of organisations, districts and programmes follow the same language
+(institute.models.localized)."""
+
 import datetime
 from collections.abc import Callable
 from decimal import Decimal

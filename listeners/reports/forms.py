@@ -1,3 +1,5 @@
+"""The forms of the reports: a period, and the five-year report's day, status and search."""
+
 import datetime
 from typing import Any
 

@@ -11,7 +11,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.apps import apps
 from django.db import models
 from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Trim, TruncMonth
@@ -27,7 +26,7 @@ from courses.models import (
     days_within_year,
     running_in_year,
 )
-from courses.rules import Band, DocumentKind, ProgrammeKind
+from courses.rules import Band, ProgrammeKind
 from institute.models import District, Field, Organisation, Region, Teacher
 from institute.rules import (
     add_months,
@@ -695,35 +694,6 @@ def seats_planned(*, start: datetime.date, end: datetime.date) -> dict[str, int]
 
 def fill_percent(part: int, whole: int) -> int:
     return round(100 * part / whole) if whole else 0
-
-
-def documents_issued(*, start: datetime.date, end: datetime.date) -> list[Tally]:
-    """Documents issued within the period by kind, valid and revoked: one query.
-
-    Documents belong to the certificates app, which sits above this one; the model is looked
-    up by name so that listeners does not import it."""
-    document = apps.get_model("certificates", "Document")
-    grouped = (
-        document.objects.filter(issued_at__date__gte=start, issued_at__date__lte=end)
-        .order_by()
-        .values("kind")
-        .annotate(
-            issued=Count("pk"),
-            revoked=Count("pk", filter=Q(status="revoked")),
-            duplicates=Count("pk", filter=Q(duplicate_of__isnull=False)),
-        )
-    )
-    rows = {row["kind"]: row for row in grouped}
-    return [
-        Tally(
-            label=str(label),
-            values={
-                name: rows[kind][name] if kind in rows else 0
-                for name in ("issued", "revoked", "duplicates")
-            },
-        )
-        for kind, label in DocumentKind.choices
-    ]
 
 
 def ratings(*, start: datetime.date, end: datetime.date) -> list[Tally]:

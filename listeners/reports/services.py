@@ -1,3 +1,6 @@
+"""Big exports prepared by the worker (accounting for a period, the five-year report of a
+scope): the job is made by the page, the task writes the file and reports its progress."""
+
 import datetime
 import logging
 
@@ -7,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django_tasks import task
 
-from institute.models import District, Organisation, Region
+from institute.models import District, Organisation, Region, User
+from institute.services import enqueue_on_commit
 from listeners.models import (
     ExportJob,
     ExportKind,
@@ -53,6 +57,14 @@ def _compliance(job: ExportJob, progress) -> tuple[bytes, str]:
 
 
 EXPORT_BUILDERS = {ExportKind.ACCOUNTING: _accounting, ExportKind.COMPLIANCE: _compliance}
+
+
+def export_job_start(*, kind: str, params: dict, language: str, by: User) -> ExportJob:
+    """Make the job of an export and hand it to the worker once it is committed; the page
+    follows its progress (`export_build`)."""
+    job = ExportJob.objects.create(kind=kind, params=params, language=language, created_by=by)
+    enqueue_on_commit(export_build, job.pk)
+    return job
 
 
 @task()

@@ -1,3 +1,6 @@
+"""The reports' pages: the five-year rule (§10.1) by place, its forecast, staffing, the period
+report, accounting (§20), and the exports the worker prepares."""
+
 import datetime
 
 from django.core.exceptions import PermissionDenied
@@ -9,9 +12,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from certificates.queries import documents_issued
 from institute.access import workspace_view
 from institute.models import District, Organisation, Region, Role, User
-from institute.services import enqueue_on_commit
 from listeners import rules
 from listeners.models import (
     ExportJob,
@@ -25,7 +28,6 @@ from listeners.reports.queries import (
     FORECAST_GROUPS,
     Scope,
     compliance_rows,
-    documents_issued,
     expulsions,
     fill_percent,
     forecast_chart,
@@ -36,7 +38,7 @@ from listeners.reports.queries import (
     seats_planned,
     staffing_rows,
 )
-from listeners.reports.services import export_build
+from listeners.reports.services import export_job_start
 from listeners.web import xlsx_response
 
 
@@ -48,13 +50,12 @@ def accounting_export(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        job = ExportJob.objects.create(
+        job = export_job_start(
             kind=ExportKind.ACCOUNTING,
             params={"start": start.isoformat(), "end": end.isoformat()},
             language=get_language(),
-            created_by=request.user,
+            by=request.user,
         )
-        enqueue_on_commit(export_build, job.pk)
         return redirect("listeners:export_detail", job.pk)
     recent = ExportJob.objects.filter(created_by=request.user)[:5]
     return render(request, "listeners/accounting.html", {"form": form, "recent": recent})
@@ -189,7 +190,7 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
     form = ComplianceForm(request.POST)
     data = form.cleaned_data if form.is_valid() else {}
     on = data.get("on") or timezone.localdate()
-    job = ExportJob.objects.create(
+    job = export_job_start(
         kind=ExportKind.COMPLIANCE,
         params={
             **scope.as_params(),
@@ -198,9 +199,8 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
             "q": data.get("q", ""),
         },
         language=get_language(),
-        created_by=request.user,
+        by=request.user,
     )
-    enqueue_on_commit(export_build, job.pk)
     return redirect("listeners:export_detail", job.pk)
 
 

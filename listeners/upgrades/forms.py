@@ -1,3 +1,5 @@
+"""The form a listener uses to report an upgrade taken elsewhere, with its certificate's scan."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

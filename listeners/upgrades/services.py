@@ -1,3 +1,6 @@
+"""Upgrades taken elsewhere (§10.1): reported by the listener with a scan, confirmed by the staff,
+then counted by the five-year rule."""
+
 import datetime
 
 from django.core.files.uploadedfile import UploadedFile

@@ -1,3 +1,5 @@
+"""The scan of an upgrade taken elsewhere, for the staff."""
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 

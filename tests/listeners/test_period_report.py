@@ -11,12 +11,12 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from certificates.models import Document
+from certificates.queries import documents_issued
 from certificates.services import document_issue
 from courses.models import IntakeStatus, Language
 from courses.rules import ProgrammeKind
 from listeners.models import Feedback, FundingBasis
 from listeners.reports.queries import (
-    documents_issued,
     period_counts,
     period_intakes,
     ratings,

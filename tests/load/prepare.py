@@ -2,7 +2,7 @@
 written to a JSON file that locustfile.py reads.
 
 `demo_data` opens no listener accounts and issues no documents, so this step opens accounts
-for a sample of listeners with a completed course (through listeners.online.listener_account,
+for a sample of listeners with a completed course (through listeners.accounts.listener_account,
 as an application does), issues each of them one document (certificates.services
 .document_issue: number, snapshot, stored PDF), opens a few methodologist accounts, and gives
 all of these one new random password. Running it again reuses what is there: the same
