@@ -3,8 +3,12 @@ import re
 
 from django import forms
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_in
 from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
+
+from institute.languages import keep_language
+from institute.text import validate_no_control
 
 
 @functools.lru_cache(maxsize=256)
@@ -37,14 +41,18 @@ def _sqlite_unicode_like(sender, connection, **kwargs) -> None:
         connection.connection.create_function("like", 3, unicode_like, deterministic=True)
 
 
+def _keep_language(sender: type, request: object, user: object, **kwargs: object) -> None:
+    """Housekeeping: a person's letters go in the language they last signed in with."""
+    keep_language(user, getattr(request, "LANGUAGE_CODE", ""))
+
+
 class InstituteConfig(AppConfig):
     name = "institute"
     verbose_name = _("Institute")
 
     def ready(self) -> None:
-        from institute.text import validate_no_control
-
         connection_created.connect(_sqlite_unicode_like, dispatch_uid="sqlite_unicode_like")
+        user_logged_in.connect(_keep_language, dispatch_uid="keep_language")
         # Issue 18: every text field of every form (ours, the back-office's, Django's own)
         # refuses control characters beside the field, as Django's CharField already refuses
         # NUL. Set once, here, before any form class is built: `institute` is the first of

@@ -80,6 +80,11 @@ class User(AbstractUser, NamesCleaned):
         related_name="+",
         help_text=_("Only for a district methodologist: the district they monitor."),
     )
+    # The language of the person's letters: the one they last used the site in (kept at
+    # sign-in and when they switch); empty until then, and letters go in Kazakh and Russian.
+    language = models.CharField(
+        _("language of letters"), max_length=8, blank=True, choices=settings.LANGUAGES
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -10,6 +10,7 @@ from institute import auth, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Before Django's own: listeners sign in by IIN or e-mail, with a lockout (institute.auth).
     path("accounts/login/", auth.SignInView.as_view(), name="login"),

@@ -10,9 +10,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone
+from django.views import i18n
 from django_tasks_db.models import DBTaskResult
 
 from institute.access import WORKSPACE_READERS
+from institute.languages import keep_language
 from institute.models import Institute, Role
 
 logger = logging.getLogger(__name__)
@@ -70,3 +72,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = "60"
         return response
     return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also keeps the choice as a signed-in person's own, so
+    the letters they get later are written in it."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        keep_language(request.user, request.POST.get("language", ""))
+    return response

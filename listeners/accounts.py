@@ -1,20 +1,14 @@
 """The listener's account on the site: made when they apply or are admitted, and the e-mailed
 invitation to set a password (a listener signs in by IIN or e-mail)."""
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils import translation
 
 from institute.auth import invitation_url
+from institute.mail import language_of, mail_send
 from institute.models import Role, User
 from listeners.models import Enrollment, Listener
-
-logger = logging.getLogger(__name__)
 
 
 def _free_username(listener: Listener) -> str:
@@ -48,20 +42,6 @@ def listener_account(*, listener: Listener) -> User:
     return user
 
 
-def mail_send(*, template: str, to: str, language: str | None, context: dict[str, object]) -> bool:
-    """Send one plain-text e-mail in `language`; a failure is logged, not raised, so an
-    admission or an application never fails for a mail server."""
-    with translation.override(language or settings.LANGUAGE_CODE):
-        subject = render_to_string(f"listeners/email/{template}_subject.txt", context)
-        body = render_to_string(f"listeners/email/{template}.txt", context)
-    try:
-        send_mail(" ".join(subject.split()), body, None, [to])
-    except Exception:
-        logger.exception("e-mail %s to listener could not be sent", template)
-        return False
-    return True
-
-
 def listener_invite(
     *,
     listener: Listener,
@@ -78,9 +58,9 @@ def listener_invite(
     if user.has_usable_password():
         return False
     return mail_send(
-        template="invitation",
-        to=listener.email,
-        language=language,
+        "invitation",
+        to=[listener.email],
+        language=language or language_of(user),
         context={
             "listener": listener,
             "link": invitation_url(user, request_or_base_url),

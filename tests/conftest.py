@@ -47,6 +47,15 @@ DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "liv
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+
+@pytest.fixture
+def worker_at_once(settings, django_capture_on_commit_callbacks):
+    """The worker's part of a request run at once: tasks are immediate, and the ones the
+    request queued on commit run when the returned block ends."""
+    settings.TASKS = IMMEDIATE_TASKS
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 QUICK_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 
 

@@ -242,13 +242,19 @@ def listener_enroll(
 
 @transaction.atomic
 def enrollment_admit(
-    *, enrollments: Sequence[Enrollment], order_fields: dict[str, Any], by: User | None
+    *,
+    enrollments: Sequence[Enrollment],
+    order_fields: dict[str, Any],
+    by: User | None,
+    invite_from: str | None = None,
 ) -> Order:
     """Admit applicants by one admission order of the head (§15), all or none.
 
     The order (number, date, head) is created for their intake and each enrollment moves to
     "admitted" through enrollment_change_state. When the selection needs more seats of a
     funding kind than are left (§14), nothing is saved and the message says how many are.
+    With `invite_from` (the site's address), the worker then invites those admitted who have
+    no password yet (`invite_admitted`), once the order is committed.
     """
     enrollments = list(enrollments)
     if not enrollments:
@@ -289,6 +295,9 @@ def enrollment_admit(
     order = _order_create(kind=OrderKind.ADMISSION, intake=intake, fields=order_fields, by=by)
     for enrollment in fresh:
         enrollment_change_state(enrollment=enrollment, to=S.ADMITTED, by=by, order=order)
+    if invite_from:
+        admitted = [enrollment.pk for enrollment in fresh]
+        transaction.on_commit(lambda: invite_admitted.enqueue(admitted, invite_from))
     return order
 
 

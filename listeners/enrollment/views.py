@@ -4,7 +4,6 @@ as .xlsx."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,7 +26,6 @@ from listeners.enrollment.forms import AdmitForm, EnrollmentAddForm, ExpelForm, 
 from listeners.enrollment.services import (
     Enrolled,
     enrollment_admit,
-    invite_admitted,
     listener_enroll,
     seats_left,
 )
@@ -187,15 +185,14 @@ def intake_admit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 order = enrollment_admit(
-                    enrollments=selected, order_fields=form.order_data(), by=request.user
+                    enrollments=selected,
+                    order_fields=form.order_data(),
+                    by=request.user,
+                    invite_from=request.build_absolute_uri("/"),
                 )
             except ValidationError as error:
                 add_errors(form, error)
             else:
-                # The worker sends the invitations: the page does not wait for the mail server.
-                admitted = [enrollment.pk for enrollment in selected]
-                base_url = request.build_absolute_uri("/")
-                transaction.on_commit(lambda: invite_admitted.enqueue(admitted, base_url))
                 messages.success(
                     request,
                     ngettext(

@@ -1,16 +1,13 @@
 """What listeners say: feedback on a course they finished, and appeals of the head's orders that
 concern them (§19.4), answered by an administrator; both sides are told by e-mail."""
 
-from typing import Any
-
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tasks import task
 
+from institute.mail import language_of, mail_send
 from institute.models import Role, User
 from institute.rules import RuleViolation
 from institute.services import log_action
@@ -67,27 +64,35 @@ def orders_concerning(listener: Listener) -> QuerySet[Order]:
     )
 
 
-def _administrator_addresses() -> list[str]:
-    return list(
-        User.objects.filter(role=Role.ADMINISTRATOR, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
+def _administrators() -> list[User]:
+    return list(User.objects.filter(role=Role.ADMINISTRATOR, is_active=True).exclude(email=""))
+
+
+@task()
+def appeal_mail(appeal_id: int, event: str) -> int:
+    """Tell of an appeal once it is committed: a new one to every administrator, each in their
+    own language; an answer to the listener. Returns how many letters went."""
+    appeal = Appeal.objects.select_related("listener__user", "order").filter(pk=appeal_id).first()
+    if appeal is None:
+        return 0
+    context = {"appeal": appeal, "listener": appeal.listener, "order": appeal.order}
+    if event == "answered":
+        listener = appeal.listener
+        return int(
+            mail_send(
+                "appeal_answered",
+                to=[listener.email],
+                context=context,
+                language=language_of(listener.user),
+            )
+        )
+    readers: dict[str | None, list[str]] = {}
+    for user in _administrators():
+        readers.setdefault(language_of(user), []).append(user.email)
+    return sum(
+        mail_send("appeal_lodged", to=to, context=context, language=language)
+        for language, to in readers.items()
     )
-
-
-def _mail(*, template: str, context: dict[str, Any], to: list[str]) -> None:
-    """Send one plain-text letter after the transaction commits (a rolled-back appeal
-    announces nothing); the first line of the template is the subject."""
-    if not to:
-        return
-    base_url = getattr(settings, "PUBLIC_BASE_URL", "").rstrip("/")
-    text = render_to_string(template, {**context, "base_url": base_url})
-    subject, _blank, body = text.partition("\n")
-
-    def send() -> None:
-        send_mail(subject.strip(), body.lstrip("\n"), None, to, fail_silently=True)
-
-    transaction.on_commit(send)
 
 
 @transaction.atomic
@@ -101,11 +106,7 @@ def appeal_lodge(*, listener: Listener, order: Order, text: str, by: User | None
         raise RuleViolation(_("Write what you appeal and why."), field="text", code="empty")
     appeal = Appeal.objects.create(listener=listener, order=order, text=text)
     log_action(obj=appeal, action="appeal.lodged", by=by, order=order.pk)
-    _mail(
-        template="listeners/email/appeal_lodged.txt",
-        context={"appeal": appeal, "listener": listener, "order": order},
-        to=_administrator_addresses(),
-    )
+    transaction.on_commit(lambda: appeal_mail.enqueue(appeal.pk, "lodged"))
     return appeal
 
 
@@ -127,9 +128,6 @@ def appeal_answer(*, appeal: Appeal, answer: str, by: User) -> Appeal:
     appeal.status = AppealStatus.ANSWERED
     appeal.save(update_fields=["answer", "answered_by", "answered_at", "status"])
     log_action(obj=appeal, action="appeal.answered", by=by)
-    _mail(
-        template="listeners/email/appeal_answered.txt",
-        context={"appeal": appeal, "listener": appeal.listener, "order": appeal.order},
-        to=[appeal.listener.email] if appeal.listener.email else [],
-    )
+    if appeal.listener.email:
+        transaction.on_commit(lambda: appeal_mail.enqueue(appeal.pk, "answered"))
     return appeal

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import FieldDoesNotExist
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -332,6 +333,34 @@ def rows_apply(*, job: ImportJob, by: User | None) -> int:
             batch_size=1000,
         )
     return len(enrollments)
+
+
+@transaction.atomic
+def import_job_create(
+    *,
+    intake: Intake,
+    upload: UploadedFile,
+    basis: str,
+    state_order_reference: str,
+    with_work_interruption: bool,
+    by: User,
+) -> ImportJob:
+    """Keep an uploaded list and have the worker check it (`import_check`) once committed;
+    nothing is imported until the checked list is confirmed."""
+    job = ImportJob(
+        intake=intake,
+        filename=upload.name[:200],
+        basis=basis,
+        state_order_reference=state_order_reference,
+        with_work_interruption=with_work_interruption,
+        created_by=by,
+    )
+    # The stored name is ours: the uploaded one is only shown, never used as a path.
+    extension = upload.name.rsplit(".", 1)[-1].lower()
+    job.file.save(f"list-{intake.pk}.{extension}", upload, save=False)
+    job.save()
+    enqueue_on_commit(import_check, job.pk)
+    return job
 
 
 def import_job_run(*, job: ImportJob, by: User | None) -> bool:

@@ -2,7 +2,6 @@
 the confirmation that imports them."""
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -10,12 +9,9 @@ from django.views.decorators.http import require_POST
 
 from courses.models import Intake
 from institute.access import institute_staff, workspace_change
-from institute.services import enqueue_on_commit
 from listeners.imports.forms import ImportUploadForm
-from listeners.imports.services import import_check, import_job_run
-from listeners.models import (
-    ImportJob,
-)
+from listeners.imports.services import import_job_create, import_job_run
+from listeners.models import ImportJob
 from listeners.web import intake_or_404
 
 # --- importing a list (§14–§15) --------------------------------------------------------------
@@ -39,22 +35,15 @@ def import_upload(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        with transaction.atomic():
-            job = ImportJob(
-                intake=intake,
-                filename=upload.name[:200],
-                basis=form.cleaned_data["basis"],
-                state_order_reference=form.cleaned_data["state_order_reference"],
-                with_work_interruption=form.cleaned_data["with_work_interruption"],
-                created_by=request.user,
-            )
-            # The stored name is ours: the uploaded one is only shown, never used as a path.
-            job.file.save(
-                f"list-{intake.pk}.{upload.name.rsplit('.', 1)[-1].lower()}", upload, save=False
-            )
-            job.save()
-            enqueue_on_commit(import_check, job.pk)
+        data = form.cleaned_data
+        job = import_job_create(
+            intake=intake,
+            upload=data["file"],
+            basis=data["basis"],
+            state_order_reference=data["state_order_reference"],
+            with_work_interruption=data["with_work_interruption"],
+            by=request.user,
+        )
         return redirect("listeners:import_detail", pk=intake.pk, job_pk=job.pk)
     return render(request, "listeners/import_upload.html", {"intake": intake, "form": form})
 

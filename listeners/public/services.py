@@ -15,8 +15,9 @@ from django_tasks import task
 
 from courses.models import Intake
 from institute.auth import absolute_url, invitation_url
+from institute.mail import mail_send
 from institute.models import Organisation
-from listeners.accounts import listener_account, mail_send
+from listeners.accounts import listener_account
 from listeners.enrollment.services import listener_enroll
 from listeners.models import (
     Enrollment,
@@ -64,13 +65,17 @@ def application_submit(
     subject: str,
     basis: str = FundingBasis.STATE_ORDER,
     from_other_town: bool = False,
+    confirm_from: str | None = None,
+    language: str | None = None,
 ) -> Application:
-    """Apply to an intake from the public form, all or nothing (SPEC §4).
+    """Apply to an intake from the public form, all or nothing.
 
     A known IIN keeps its names and workplace; its e-mail and phone are filled only where
     they are empty. An invitation to open an account goes to the e-mail on record and only
     when that e-mail is the person's own: a new person's, or one stored before this form,
     so typing someone else's IIN with one's own address does not open their account.
+    With `confirm_from` (the site's address), the worker then e-mails the confirmation in
+    `language` (`confirm_application`), once the application is committed.
     """
     known = Listener.objects.filter(iin=iin).first()
     email_on_record = bool(known and known.email)
@@ -100,6 +105,9 @@ def application_submit(
     if invite:
         user = listener_account(listener=listener)
         invite = not user.has_usable_password()
+    if confirm_from:
+        arguments = (result.enrollment.pk, invite, confirm_from, language)
+        transaction.on_commit(lambda: confirm_application.enqueue(*arguments))
     return Application(
         enrollment=result.enrollment, listener_created=result.listener_created, invite=invite
     )
@@ -139,8 +147,8 @@ def application_confirm(
     if invite and listener.user is not None:
         link = invitation_url(listener.user, request_or_base_url)
     return mail_send(
-        template="application",
-        to=listener.email,
+        "application",
+        to=[listener.email],
         language=language,
         context={
             "listener": listener,

@@ -4,7 +4,7 @@ shows a stored person's data (an IIN typed into the form reveals no name)."""
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from institute.forms import add_errors
 from institute.models import Organisation, localized
 from institute.text import clean_name
 from listeners.public.forms import ApplyForm, CatalogueFilterForm
-from listeners.public.services import application_submit, confirm_application
+from listeners.public.services import application_submit
 from listeners.rules import EnrollmentState
 
 PER_PAGE = 20
@@ -91,7 +91,12 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
     form = ApplyForm(request.POST or None, intake=intake)
     if request.method == "POST" and form.is_valid():
         try:
-            application = application_submit(intake=intake, **form.application_data())
+            application = application_submit(
+                intake=intake,
+                **form.application_data(),
+                confirm_from=request.build_absolute_uri("/"),
+                language=request.LANGUAGE_CODE,
+            )
         except IntegrityError:
             _already_applied(form)  # a double click raced past the check
         except ValidationError as error:
@@ -100,14 +105,6 @@ def apply(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 add_errors(form, error)
         else:
-            # The worker writes the confirmation: the page does not wait for the mail server.
-            arguments = (
-                application.enrollment.pk,
-                application.invite,
-                request.build_absolute_uri("/"),
-                request.LANGUAGE_CODE,
-            )
-            transaction.on_commit(lambda: confirm_application.enqueue(*arguments))
             request.session[APPLIED_KEY] = {
                 "intake": intake.pk,
                 "waitlisted": application.enrollment.state == EnrollmentState.WAITLISTED,

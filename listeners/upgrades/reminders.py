@@ -11,14 +11,11 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 
+from institute.mail import mail_send
 from institute.models import Organisation
 from institute.rules import add_months, add_years
 from listeners.models import Listener, Reminder, ReminderKind, ReminderStatus
@@ -59,23 +56,6 @@ def _mark_sent(reminder: Reminder) -> None:
     )
 
 
-def _bilingual(template: str, context: dict) -> str:
-    """The text in Kazakh, then in Russian: we do not know which the reader prefers (§8)."""
-    parts = []
-    for language in ("kk", "ru"):
-        with translation.override(language):
-            parts.append(render_to_string(template, context).strip())
-    return "\n\n— — —\n\n".join(parts)
-
-
-def _subject() -> str:
-    parts = []
-    for language in ("kk", "ru"):
-        with translation.override(language):
-            parts.append(gettext("Your qualification upgrade falls due"))
-    return " / ".join(parts)
-
-
 def reminders_send(*, on: datetime.date, months: int) -> Sent:
     """Send the reminders due on `on` that have not been sent; return how many went."""
     sent = Sent()
@@ -101,10 +81,12 @@ def reminders_send(*, on: datetime.date, months: int) -> Sent:
         if reminder is None:
             continue
         due = upgrade_due_date(person.last_upgrade, person.employment_start)
-        body = _bilingual("listeners/email/upgrade_reminder.txt", {"person": person, "due": due})
-        send_mail(_subject(), body, settings.DEFAULT_FROM_EMAIL, [person.email])
-        _mark_sent(reminder)
-        sent.listeners += 1
+        # Nobody chose a language for these letters: Kazakh, then Russian (§8).
+        letter = {"person": person, "due": due}
+        # A letter the mail server refused stays claimed, not sent: the next run sends it.
+        if mail_send("upgrade_reminder", to=[person.email], context=letter, language=None):
+            _mark_sent(reminder)
+            sent.listeners += 1
 
     month = on.replace(day=1)
     organisations = (
@@ -131,13 +113,12 @@ def reminders_send(*, on: datetime.date, months: int) -> Sent:
             (person, upgrade_due_date(person.last_upgrade, person.employment_start))
             for person in staff.order_by("last_name", "first_name", "pk")
         ]
-        body = _bilingual(
-            "listeners/email/organisation_reminder.txt",
-            {"organisation": organisation, "rows": rows, "months": months},
-        )
-        send_mail(_subject(), body, settings.DEFAULT_FROM_EMAIL, [organisation.email])
-        _mark_sent(reminder)
-        sent.organisations += 1
+        letter = {"organisation": organisation, "rows": rows, "months": months}
+        if mail_send(
+            "organisation_reminder", to=[organisation.email], context=letter, language=None
+        ):
+            _mark_sent(reminder)
+            sent.organisations += 1
     logger.info(
         "Reminders sent: %s listeners, %s organisations", sent.listeners, sent.organisations
     )

@@ -6,14 +6,24 @@ from django.conf import settings as django_settings
 from django.core import mail
 from django.db import IntegrityError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django_tasks_db.models import DBTaskResult
 
 from institute.models import AuditEntry, Role
 from institute.rules import RuleViolation
-from listeners.feedback.services import appeal_answer, appeal_lodge, feedback_give
+from listeners.feedback.services import appeal_answer, appeal_lodge, appeal_mail, feedback_give
 from listeners.models import Appeal, AppealStatus, Feedback
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from tests.conftest import make_enrollment, make_intake, make_listener, make_order, make_user
+from tests.conftest import (
+    DATABASE_TASKS,
+    make_enrollment,
+    make_intake,
+    make_listener,
+    make_order,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,11 +128,11 @@ def admin_with_email(db):
 
 
 def test_an_appeal_reaches_the_administrators_by_email(
-    client, listener, completed, admin_with_email, administrator, django_capture_on_commit_callbacks
+    client, listener, completed, admin_with_email, administrator, worker_at_once
 ):
     order = completed.admission_order
     url = reverse("portal:appeal", args=[order.pk])
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker_at_once():
         response = _as(client, listener.user).post(url, {"text": "I was admitted late."})
     assert response.status_code == 302
     appeal = Appeal.objects.get()
@@ -167,7 +177,7 @@ def test_appeal_lodge_refuses_an_order_of_someone_else(listener, other_listener,
 
 
 def test_the_administrator_answers_and_the_listener_reads_it(
-    client, listener, completed, administrator, django_capture_on_commit_callbacks
+    client, listener, completed, administrator, worker_at_once
 ):
     listener.email = "gulnaz@example.kz"
     listener.save()
@@ -176,7 +186,7 @@ def test_the_administrator_answers_and_the_listener_reads_it(
     )
     page = _as(client, administrator).get(reverse("listeners:appeals")).text
     assert "Please check" in page and listener.full_name in page
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker_at_once():
         response = client.post(
             reverse("listeners:appeal_answer", args=[appeal.pk]), {"answer": "Checked: correct."}
         )
@@ -190,6 +200,31 @@ def test_the_administrator_answers_and_the_listener_reads_it(
     client.logout()
     home = _as(client, listener.user).get(reverse("portal:home")).text
     assert "Answered" in home and "Checked: correct." in home
+
+
+def test_the_answer_is_left_to_the_worker_in_the_listeners_own_language(
+    client, settings, listener, completed, administrator, django_capture_on_commit_callbacks
+):
+    """The administrator's page does not wait for the mail server: the answer is queued, and
+    the worker writes it in the language the listener uses the site in."""
+    listener.email = "gulnaz@example.kz"
+    listener.save()
+    listener.user.language = "ru"
+    listener.user.save()
+    settings.TASKS = DATABASE_TASKS
+    appeal = appeal_lodge(listener=listener, order=completed.admission_order, text="x", by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        _as(client, administrator).post(
+            reverse("listeners:appeal_answer", args=[appeal.pk]), {"answer": "Checked."}
+        )
+    assert mail.outbox == []
+    queued = DBTaskResult.objects.get(task_path="listeners.feedback.services.appeal_mail")
+    assert queued.args_kwargs["args"] == [appeal.pk, "answered"]
+    appeal_mail.call(appeal.pk, "answered")
+    assert [m.to for m in mail.outbox] == [["gulnaz@example.kz"]]
+    with translation.override("ru"):
+        assert str(completed.admission_order) in mail.outbox[0].subject
+        assert gettext("You can read it on your page:") in mail.outbox[0].body
 
 
 def test_an_answered_appeal_is_not_answered_twice(client, listener, completed, administrator):
