@@ -182,13 +182,6 @@ class Place(models.TextChoices):
     DISTANCE = "distance", _("Distance learning")
 
 
-# Enrollment states and the funding basis as listeners names them (listeners.rules
-# SEAT_HOLDING_STATES, listeners.models.FundingBasis): courses sits below listeners and does not
-# import it; tests/courses/test_intake_views.py checks that the two agree.
-SEAT_HOLDING_STATES = ("admitted", "completed", "failed")
-WAITING_STATES = ("applied", "waitlisted")
-UNRECORDED_STATE = "admitted"
-STATE_SEAT_BASIS = "state_order"  # §14: the other bases take contract seats
 STARTING_SOON_DAYS = 30
 
 
@@ -276,9 +269,9 @@ class IntakeQuerySet(models.QuerySet):
         if attention == Attention.IN_PROGRESS:
             return live & Q(start_date__lte=today, end_date__gte=today)
         if attention == Attention.APPLICATIONS:
-            return live & Q(Exists(same.filter(state__in=WAITING_STATES)))
+            return live & Q(Exists(same.filter(state__in=rules.APPLICANT_STATES)))
         if attention == Attention.RESULTS:
-            unrecorded = same.filter(state=UNRECORDED_STATE)
+            unrecorded = same.filter(state=rules.EnrollmentState.ADMITTED)
             return live & Q(Exists(unrecorded), end_date__lt=today)
         return Q()
 
@@ -288,10 +281,12 @@ class IntakeQuerySet(models.QuerySet):
         however many intakes and enrollments there are (a join and GROUP BY over every open
         intake's enrollments took 135 ms at 1,000 open intakes). The enrollment model is
         reached through the relation: courses does not import listeners."""
-        holding = Q(state__in=SEAT_HOLDING_STATES)
+        holding = Q(state__in=rules.SEAT_HOLDING_STATES)
         return self.annotate(
-            state_taken=self._enrollments_counted(holding & Q(basis=STATE_SEAT_BASIS)),
-            contract_taken=self._enrollments_counted(holding & ~Q(basis=STATE_SEAT_BASIS)),
+            state_taken=self._enrollments_counted(holding & Q(basis__in=rules.STATE_SEAT_BASES)),
+            contract_taken=self._enrollments_counted(
+                holding & ~Q(basis__in=rules.STATE_SEAT_BASES)
+            ),
         )
 
     def with_enrollments_in(self, **states: Iterable[str]) -> "IntakeQuerySet":

@@ -288,3 +288,43 @@ def intake_timetable_check(status: str) -> None:
             % {"status": IntakeStatus(status).label},
             code="timetable_closed",
         )
+
+
+# --- enrollments and seats, §14–§22 -------------------------------------------------------------
+# Defined here, below the enrollments themselves (listeners), because an intake counts its
+# seats and its applicants by them.
+
+
+class EnrollmentState(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    ADMITTED = "admitted", _("Admitted")
+    COMPLETED = "completed", _("Completed")
+    FAILED = "failed", _("Failed")
+    EXPELLED = "expelled", _("Expelled")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REJECTED = "rejected", _("Rejected")
+
+
+class FundingBasis(models.TextChoices):
+    """§14, §17: how the training of one listener is paid for."""
+
+    STATE_ORDER = "state_order", _("State order")
+    CONTRACT_ORGANISATION = "contract_organisation", _("Contract with an organisation")
+    CONTRACT_PERSON = "contract_person", _("Contract with a person")
+
+
+S = EnrollmentState
+# States that hold a seat of the intake.
+SEAT_HOLDING_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED})
+# Applicants waiting for the head's admission order (§15).
+APPLICANT_STATES = frozenset({S.APPLIED, S.WAITLISTED})
+# §14: an intake's seats are state-order seats or contract seats; the state order funds the
+# first, every contract (with an organisation or with the person) takes the second.
+STATE_SEAT_BASES = frozenset({FundingBasis.STATE_ORDER})
+
+
+def seat_kind(basis: str) -> str:
+    """Which of an intake's seats (§14) a listener funded on `basis` takes: "state" or
+    "contract"."""
+    return "state" if basis in STATE_SEAT_BASES else "contract"

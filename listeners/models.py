@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from courses.models import Intake
-from courses.rules import ProgrammeKind
+from courses.rules import FundingBasis, ProgrammeKind
 from institute.models import BackgroundJob, NamesCleaned, Organisation, in_district_of
 from listeners import rules
 from listeners.rules import (
@@ -311,14 +311,6 @@ class Order(NamesCleaned):
         numbers = cls.objects.filter(year=year).values_list("number", flat=True)
         highest = max((int(n) for n in numbers if n.isdigit()), default=0)
         return str(highest + 1)
-
-
-class FundingBasis(models.TextChoices):
-    """§14, §17: how the training of one listener is paid for."""
-
-    STATE_ORDER = "state_order", _("State order")
-    CONTRACT_ORGANISATION = "contract_organisation", _("Contract with an organisation")
-    CONTRACT_PERSON = "contract_person", _("Contract with a person")
 
 
 class EnrollmentQuerySet(models.QuerySet):

@@ -9,6 +9,13 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from courses.rules import (  # noqa: F401 (the enrollment and seat rules, read from here too)
+    APPLICANT_STATES,
+    SEAT_HOLDING_STATES,
+    EnrollmentState,
+    FundingBasis,
+    seat_kind,
+)
 from institute.rules import RuleViolation, add_months, add_years, check_digit_valid
 
 # --- IIN (GLOSSARY.md) -------------------------------------------------------------------------
@@ -130,18 +137,7 @@ def status_thresholds(on: datetime.date) -> tuple[datetime.date, datetime.date]:
     return overdue_up_to, due_soon_up_to
 
 
-# --- enrollments, §14–§22 and SPEC §4 ------------------------------------------------------------
-
-
-class EnrollmentState(models.TextChoices):
-    APPLIED = "applied", _("Applied")
-    WAITLISTED = "waitlisted", _("Waitlisted")
-    ADMITTED = "admitted", _("Admitted")
-    COMPLETED = "completed", _("Completed")
-    FAILED = "failed", _("Failed")
-    EXPELLED = "expelled", _("Expelled")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    REJECTED = "rejected", _("Rejected")
+# --- enrollments, §14–§22 (the states and the seats: courses.rules) ------------------------------------------------------------
 
 
 S = EnrollmentState
@@ -159,8 +155,6 @@ ENROLLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
     S.REJECTED: frozenset(),
 }
 FINAL_STATES = frozenset(s for s, targets in ENROLLMENT_TRANSITIONS.items() if not targets)
-# States that hold a seat of the intake.
-SEAT_HOLDING_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED})
 # Admitted by an order of the head (§15), whatever came after: the people who studied in the
 # intake, in its attendance journal, its results and the payments of §20.
 ADMITTED_BY_ORDER_STATES = frozenset({S.ADMITTED, S.COMPLETED, S.FAILED, S.EXPELLED})

@@ -15,6 +15,7 @@ from listeners.models import (
     AppealStatus,
     Enrollment,
 )
+from listeners.rules import APPLICANT_STATES
 from listeners.rules import EnrollmentState as S
 
 DASHBOARD_ROWS = 8
@@ -43,14 +44,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     counts["applications"] = (
         Enrollment.objects.visible_to(request.user)
-        .filter(state__in=[S.APPLIED, S.WAITLISTED])
+        .filter(state__in=APPLICANT_STATES)
         .exclude(intake__status=IntakeStatus.CANCELLED)
         .count()
     )
     # Counted by subqueries, so only the rows shown are counted (a join and GROUP BY counted
     # the enrollments of every intake starting within a month before keeping eight).
     listed = Intake.objects.select_related("programme").with_enrollments_in(
-        waiting_count=[S.APPLIED, S.WAITLISTED], admitted_count=[S.ADMITTED]
+        waiting_count=list(APPLICANT_STATES), admitted_count=[S.ADMITTED]
     )
     context = {
         "today": today,

@@ -18,6 +18,7 @@ from courses.models import (
     Intake,
     IntakeStatus,
 )
+from courses.rules import APPLICANT_STATES, STATE_SEAT_BASES, seat_kind
 from institute.models import Organisation, User
 from institute.rules import RuleViolation
 from listeners import rules
@@ -33,7 +34,6 @@ from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 
 # Which seats of the intake a funding basis takes (§14).
-STATE_SEAT_BASES = {FundingBasis.STATE_ORDER}
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def enrollment_change_state(
     if to == S.ADMITTED:
         Intake.objects.select_for_update().get(pk=enrollment.intake_id)
         free = seats_left(enrollment.intake)
-        kind = "state" if enrollment.basis in STATE_SEAT_BASES else "contract"
+        kind = seat_kind(enrollment.basis)
         if free[kind] <= 0:
             raise RuleViolation(
                 _("No %(kind)s seats are left in intake %(intake)s.")
@@ -143,10 +143,6 @@ def enrollment_change_state(
         at=timezone.now(),
     )
     return enrollment
-
-
-def _seat_kind(basis: str) -> str:
-    return "state" if basis in STATE_SEAT_BASES else "contract"
 
 
 def _seat_kind_label(kind: str) -> str:
@@ -230,12 +226,12 @@ def listener_enroll(
         from_other_town=from_other_town,
     )
     Intake.objects.select_for_update().get(pk=intake.pk)
-    if seats_left(intake)[_seat_kind(basis)] <= 0:
+    if seats_left(intake)[seat_kind(basis)] <= 0:
         enrollment = enrollment_change_state(
             enrollment=enrollment,
             to=S.WAITLISTED,
             by=by,
-            reason=_("No %(kind)s seats are left.") % {"kind": _seat_kind_label(_seat_kind(basis))},
+            reason=_("No %(kind)s seats are left.") % {"kind": _seat_kind_label(seat_kind(basis))},
         )
     return Enrolled(enrollment=enrollment, listener_created=created)
 
@@ -269,7 +265,7 @@ def enrollment_admit(
         .filter(pk__in=[e.pk for e in enrollments])
     )
     for enrollment in fresh:
-        if enrollment.state not in (S.APPLIED, S.WAITLISTED):
+        if enrollment.state not in APPLICANT_STATES:
             raise RuleViolation(
                 _("%(name)s is “%(state)s”: only applicants can be admitted.")
                 % {"name": enrollment.listener.full_name, "state": enrollment.get_state_display()},
@@ -277,7 +273,7 @@ def enrollment_admit(
             )
     free = seats_left(intake)
     for kind in ("state", "contract"):
-        wanted = sum(1 for e in fresh if _seat_kind(e.basis) == kind)
+        wanted = sum(1 for e in fresh if seat_kind(e.basis) == kind)
         if wanted > free[kind]:
             raise RuleViolation(
                 _(

@@ -34,8 +34,8 @@ from listeners.models import (
     Listener,
     Order,
 )
+from listeners.rules import APPLICANT_STATES, OrderKind
 from listeners.rules import EnrollmentState as S
-from listeners.rules import OrderKind
 from listeners.web import (
     STATE_BADGES,
     enrollment_or_404,
@@ -108,7 +108,7 @@ def _page(
         "admit_form": admit_form,
         "expel_form": expel_form,
         "expelling": expelling,
-        "admittable": (S.APPLIED, S.WAITLISTED),
+        "admittable": APPLICANT_STATES,
         "selected_ids": selected_ids,
     }
     return render(request, "listeners/intake_enrollments.html", context, status=status)
@@ -178,7 +178,7 @@ def intake_admit(request: HttpRequest, pk: int) -> HttpResponse:
     intake = intake_or_404(pk)
     form = AdmitForm(request.POST, prefix="admit")
     ids = [int(v) for v in request.POST.getlist("enrollment") if v.isdigit()]
-    selected = list(intake.enrollments.filter(pk__in=ids, state__in=[S.APPLIED, S.WAITLISTED]))
+    selected = list(intake.enrollments.filter(pk__in=ids, state__in=APPLICANT_STATES))
     if form.is_valid():
         if not selected:
             form.add_error(None, _("Select at least one applicant to admit."))

@@ -37,8 +37,8 @@ from listeners.models import (
     Order,
 )
 from listeners.portal.forms import ProfileForm
+from listeners.rules import APPLICANT_STATES, OrderKind
 from listeners.rules import EnrollmentState as S
-from listeners.rules import OrderKind
 from listeners.upgrades.forms import ExternalUpgradeForm
 from listeners.upgrades.services import external_upgrade_record
 from listeners.web import scan_response
@@ -47,7 +47,7 @@ from listeners.web import scan_response
 UPCOMING_SESSIONS = 5
 # Room for the form fields around a scan of at most 5 MB in one request.
 UPLOAD_REQUEST_MAX_BYTES = SCAN_MAX_BYTES + 64 * 1024
-CURRENT_STATES = (S.APPLIED, S.WAITLISTED, S.ADMITTED)
+CURRENT_STATES = (*APPLICANT_STATES, S.ADMITTED)
 
 
 def _render(request: HttpRequest, template: str, section: str, context: dict) -> HttpResponse:

@@ -8,11 +8,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import models as courses_models
 from courses.models import Intake, IntakeStatus, Session
 from courses.rules import ProgrammeKind
 from institute.models import Field, Role, Teacher
-from listeners import rules as listener_rules
 from listeners.models import Attendance, FundingBasis
 from listeners.rules import EnrollmentState as S
 from tests.conftest import make_enrollment, make_intake, make_listener, make_programme, make_user
@@ -58,12 +56,6 @@ def _form(programme, **overrides) -> dict:
 
 def _detail(intake: Intake) -> str:
     return reverse("courses:intake_detail", args=[intake.pk])
-
-
-def test_courses_names_the_seat_holding_states_as_listeners_does():
-    assert set(courses_models.SEAT_HOLDING_STATES) == listener_rules.SEAT_HOLDING_STATES
-    assert courses_models.STATE_SEAT_BASIS == FundingBasis.STATE_ORDER
-    assert set(courses_models.WAITING_STATES) == {S.APPLIED, S.WAITLISTED}
 
 
 # --- who may do what -------------------------------------------------------------------------
