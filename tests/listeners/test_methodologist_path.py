@@ -24,7 +24,7 @@ from tests.conftest import (
     make_intake,
     make_listener,
 )
-from tests.listeners.test_imports import xlsx
+from tests.listeners.imports.test_imports import xlsx
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -17,7 +17,7 @@ from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 from listeners.upgrades.services import external_upgrade_record
 from tests.conftest import IMMEDIATE_TASKS, make_enrollment, make_iin, make_intake, make_listener
-from tests.listeners.test_attestation_views import approved, record  # noqa: F401 (fixture)
+from tests.listeners.attestation.test_attestation_views import approved, record  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 

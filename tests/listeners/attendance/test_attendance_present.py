@@ -11,7 +11,7 @@ from listeners.attendance.services import attendance_mark_present
 from listeners.models import Attendance, Mark
 from listeners.rules import EnrollmentState as S
 from tests.conftest import make_bin, make_enrollment, make_intake, make_listener, make_user
-from tests.listeners.test_attendance_views import journal_url, make_sessions
+from tests.listeners.attendance.test_attendance_views import journal_url, make_sessions
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from listeners.imports.reading import ImportFileError, text_fault
 from listeners.imports.services import import_apply, import_check, rows_read
 from listeners.models import Enrollment, ImportJob, ImportStatus, Listener
 from tests.conftest import make_iin
-from tests.listeners.test_imports import HEADER_KK, xlsx
+from tests.listeners.imports.test_imports import HEADER_KK, xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from listeners.models import Enrollment, Listener
 from tests.conftest import browser_page, make_enrollment, make_iin, make_listener
-from tests.listeners.test_enrollment_views import page_url
+from tests.listeners.enrollment.test_enrollment_views import page_url
 
 PHONE = {"viewport": {"width": 390, "height": 844}}
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from institute.models import AuditEntry
 from listeners.models import Enrollment, ImportJob, ImportStatus
 from tests.conftest import IMMEDIATE_TASKS, make_iin, make_intake
-from tests.listeners.test_imports import xlsx
+from tests.listeners.imports.test_imports import xlsx
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from listeners.enrollment.services import listener_enroll
 from listeners.models import Enrollment, FundingBasis, Listener
 from tests.conftest import make_enrollment, make_iin, make_listener
-from tests.listeners.test_enrollment_views import add, page_url
+from tests.listeners.enrollment.test_enrollment_views import add, page_url
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from institute.models import Organisation
 from listeners.models import Listener
 from listeners.rules import EnrollmentState as S
 from tests.conftest import make_bin, make_enrollment, make_intake, make_listener, make_user
-from tests.listeners.portal_scene import build_history, completed_course
+from tests.listeners.portal.portal_scene import build_history, completed_course
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from listeners.models import Attendance, Mark
 from listeners.rules import EnrollmentState as S
 from tests.conftest import browser_page, make_enrollment
-from tests.listeners.test_attendance_views import journal_url, make_sessions
+from tests.listeners.attendance.test_attendance_views import journal_url, make_sessions
 
 PHONE = {"viewport": {"width": 390, "height": 844}}
 

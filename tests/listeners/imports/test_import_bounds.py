@@ -284,7 +284,7 @@ def test_a_short_list_in_a_sheet_declared_and_formatted_far_beyond_it_is_read(or
 
 
 def test_a_workbook_made_by_openpyxl_is_read_within_the_caps(organisation):
-    from tests.listeners.test_imports import xlsx
+    from tests.listeners.imports.test_imports import xlsx
 
     data = xlsx([[make_iin(), "Әлиев", "Нұрлан", "", organisation.bin, "", ""]] * 2_000)
     assert len(rows_read(data, "тізім.xlsx")) == 2_000

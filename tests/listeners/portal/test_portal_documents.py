@@ -9,7 +9,7 @@ from certificates.models import DocumentStatus
 from certificates.services import document_issue, document_revoke
 from listeners.rules import EnrollmentState as S
 from tests.conftest import make_enrollment, make_intake
-from tests.listeners.portal_scene import make_institute
+from tests.listeners.portal.portal_scene import make_institute
 
 pytestmark = pytest.mark.django_db
 

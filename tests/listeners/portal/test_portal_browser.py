@@ -13,7 +13,7 @@ from listeners.feedback.services import appeal_lodge
 from listeners.models import ExternalUpgrade, Feedback
 from listeners.rules import EnrollmentState as S
 from tests.conftest import browser_page, follow, make_enrollment, make_intake
-from tests.listeners.portal_scene import build_history, make_institute
+from tests.listeners.portal.portal_scene import build_history, make_institute
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
