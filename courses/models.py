@@ -1,4 +1,4 @@
-"""Programmes (§10–§12), their intakes (SPEC §5), sessions and attestation commissions (§21)."""
+"""Programmes (§10–§12), their intakes, sessions and attestation commissions (§21)."""
 
 import calendar
 import datetime
@@ -136,7 +136,7 @@ class Programme(NamesCleaned):
         return DocumentKind(self.document_kind).label
 
     # What a programme with intakes may no longer change: enrollments, issued documents and
-    # every listener's five-year due date (SPEC §3) were worked out from them.
+    # every listener's five-year due date (§10.1) were worked out from them.
     FIXED_ONCE_IN_USE = ("kind", "hours", "duration_days")
 
     def fixed_fields_changed(self) -> list[str]:
@@ -312,7 +312,7 @@ class IntakeQuerySet(models.QuerySet):
 
 
 class Intake(models.Model):
-    """A run of one programme (SPEC §5): dates, place, language, seats by funding, staff."""
+    """A run of one programme: dates, place, language, seats by funding, staff."""
 
     programme = models.ForeignKey(
         Programme, verbose_name=_("programme"), on_delete=models.PROTECT, related_name="intakes"

@@ -1,6 +1,6 @@
 """Regulation of programmes and intakes: kinds of training, hour bands, the document earned.
 
-Every threshold of SPEC §1–§2 lives here, once, with its clause. Pure functions; no models.
+Every threshold of §10–§12 lives here, once, with its clause. Pure functions; no models.
 """
 
 import datetime
@@ -43,13 +43,13 @@ class DocumentKind(models.TextChoices):
 
 
 # §10.1: "short: 72 hours; medium: from 72 to 108; long: above 108". The text gives 72 to
-# both short and medium; decision (SPEC §1): 72 is short, 73..108 medium, 109+ long.
+# both short and medium; decided: 72 is short, 73..108 medium, 109+ long.
 UPGRADE_SHORT_MAX_HOURS = 72  # §10.1
 UPGRADE_MEDIUM_MAX_HOURS = 108  # §10.1
 RETRAINING_MIN_HOURS = 280  # §10.3
 # §11 "not less than 1440"; §12 gives the diploma "above 1440". Decision: 1440 qualifies.
 SECOND_DEGREE_MIN_HOURS = 1440  # §11
-# §12: a certificate up to 72 hours, a kuälik above (the document follows the hours, SPEC §2).
+# §12: a certificate up to 72 hours, a kuälik above (the document follows the hours).
 CERTIFICATE_MAX_HOURS = 72  # §12
 
 # §10.2: an internship is short (a week, a month) or long (up to two years). Its length is in
@@ -84,7 +84,7 @@ def programme_band(kind: str, hours: int, duration_days: int | None = None) -> s
 
 
 def document_kind(kind: str, hours: int) -> str:
-    """§12 and SPEC §2: the document a completed programme earns.
+    """§12: the document a completed programme earns.
 
     A second degree earns the state-standard diploma; an internship a certificate; any other
     programme a certificate up to 72 hours and a kuälik above (the text is silent on medium
@@ -219,7 +219,7 @@ def validate_session_hours(*, programme_hours: int, session_hours: list[int]) ->
         )
 
 
-# --- how an intake's status moves (SPEC §5) ------------------------------------------------
+# --- how an intake's status moves ------------------------------------------------
 #
 # planned → open for applications → in progress → finished; cancelled from any but finished.
 # The methodologist opens an intake for applications and may close them again before it

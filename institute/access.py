@@ -43,7 +43,7 @@ def can_change(user) -> bool:
     return user.is_authenticated and user.role in WORKSPACE_WRITERS
 
 
-# Issued documents (SPEC §7) carry the personal data of every district: the institute's own
+# Issued documents carry the personal data of every district: the institute's own
 # staff read them (a district methodologist does not); only administrators issue, duplicate
 # and revoke them.
 ADMINISTRATORS = {Role.ADMINISTRATOR}

@@ -117,7 +117,7 @@ class User(AbstractUser, NamesCleaned):
 def in_district_of(
     queryset: models.QuerySet, user: "User | None", lookup: str | tuple[str, ...]
 ) -> models.QuerySet:
-    """The rows of `queryset` that `user` may see (§6, SPEC §6): all of them for the
+    """The rows of `queryset` that `user` may see (§6): all of them for the
     institute's own staff (and for the worker, user None); for a district methodologist only
     those whose `lookup` (a path to a District, or several joined by OR) is their district.
     A row with no district on that path (a listener with no organisation) is nobody's district's.
@@ -390,7 +390,7 @@ class Teacher(NamesCleaned):
 
 
 class AuditEntry(models.Model):
-    """Who did what to which record, and when (SPEC §4, §7): the audit trail of the register.
+    """Who did what to which record, and when: the audit trail of the register.
 
     Written by services through institute.services.log_action; never changed or deleted.
     """

@@ -1,7 +1,7 @@
 """Regulation that concerns the institute itself, and the pieces every app's rules share.
 
 Pure functions and constants; no model is imported here. Each rule names its clause of the
-Rules approved by order No. 1211 of 29 Dec 2000 (../shared/SPEC.md renders them).
+Rules approved by order No. 1211 of 29 Dec 2000.
 """
 
 import calendar
@@ -31,7 +31,7 @@ class RuleViolation(ValidationError):
 
 
 def add_years(day: datetime.date, years: int) -> datetime.date:
-    """The same calendar day `years` later; 29 February falls back to 28 February (SPEC §3)."""
+    """The same calendar day `years` later; 29 February falls back to 28 February (§10.1)."""
     year = day.year + years
     if day.month == 2 and day.day == 29 and not calendar.isleap(year):
         return day.replace(year=year, day=28)

@@ -38,7 +38,7 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The site's address as the public reaches it: printed in every document's QR code, so anyone
-# can check the document (SPEC §7). Set it to the real https:// address in production.
+# can check the document. Set it to the real https:// address in production.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [

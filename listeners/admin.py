@@ -40,7 +40,7 @@ from listeners.upgrades.services import external_upgrades_confirm
 
 
 class UpgradeStatusFilter(admin.SimpleListFilter):
-    """The five-year rule (§10.1, SPEC §3) as it stands today, computed in SQL."""
+    """The five-year rule (§10.1) as it stands today, computed in SQL."""
 
     title = _("five-year rule (§10.1)")
     parameter_name = "upgrade_status"
@@ -218,7 +218,7 @@ class EnrollmentChangeForm(forms.ModelForm):
 
 
 class EnrollmentTransitionInline(admin.TabularInline):
-    """The history of the state (SPEC §4): written by the service, read here."""
+    """The history of the state (§14–§22): written by the service, read here."""
 
     model = EnrollmentTransition
     fields = ("at", "from_state", "to_state", "by", "order", "reason")
@@ -382,7 +382,7 @@ class EnrollmentAdmin(DistrictScoped, admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def has_delete_permission(self, request: HttpRequest, obj: Enrollment | None = None) -> bool:
-        return False  # SPEC §4: nothing is deleted; a listener withdraws or is rejected.
+        return False  # nothing is deleted; a listener withdraws or is rejected.
 
 
 @admin.register(EnrollmentTransition)
@@ -414,7 +414,7 @@ class EnrollmentTransitionAdmin(DistrictScoped, admin.ModelAdmin):
 
 @admin.register(ExternalUpgrade)
 class ExternalUpgradeAdmin(DistrictScoped, admin.ModelAdmin):
-    """Upgrades from elsewhere count for the five-year rule once confirmed (SPEC §3)."""
+    """Upgrades from elsewhere count for the five-year rule once confirmed (§10.1)."""
 
     district_lookup = f"listener__{LISTENER_DISTRICT}"
 

@@ -29,7 +29,7 @@ from listeners.rules import (
     UpgradeStatus,
 )
 
-# Where a listener's district is: that of the organisation they work at (SPEC §4). A district
+# Where a listener's district is: that of the organisation they work at. A district
 # methodologist sees a person by this path, wherever the person studies.
 LISTENER_DISTRICT = "organisation__district"
 
@@ -40,7 +40,7 @@ class ListenerQuerySet(models.QuerySet):
         return in_district_of(self, user, LISTENER_DISTRICT)
 
     def refresh_last_upgrade(self) -> int:
-        """Recompute `last_upgrade_on` of these listeners in one UPDATE (SPEC §3).
+        """Recompute `last_upgrade_on` of these listeners in one UPDATE (§10.1).
 
         The latest counting completion: an upgrade studied with interruption from work,
         completed here or recorded from elsewhere and confirmed. Called by Enrollment.save()
@@ -79,7 +79,7 @@ class ListenerQuerySet(models.QuerySet):
         )
 
     def with_upgrade_status(self, *, on: datetime.date) -> "ListenerQuerySet":
-        """Annotate each listener with the five-year rule (SPEC §3) as it stands on `on`.
+        """Annotate each listener with the five-year rule (§10.1) as it stands on `on`.
 
         `last_upgrade`: the latest counting completion; `upgrade_basis`: that date or, with
         none, the start of employment in education; `upgrade_status`: an UpgradeStatus. The
@@ -105,7 +105,7 @@ class ListenerQuerySet(models.QuerySet):
 
 
 class Listener(NamesCleaned):
-    """One person, one record, whatever the number of courses (SPEC §4). The names are
+    """One person, one record, whatever the number of courses (§14–§22). The names are
     stored cleaned (NamesCleaned): pasted with a zero-width space or a bidirectional
     override, a surname would not be found by its visible letters (issue 18)."""
 
@@ -148,7 +148,7 @@ class Listener(NamesCleaned):
     employment_start = models.DateField(
         _("start of employment in education"), null=True, blank=True
     )
-    # SPEC §3, kept by refresh_last_upgrade() whenever a completion or an upgrade recorded
+    # kept by refresh_last_upgrade() whenever a completion or an upgrade recorded
     # from elsewhere changes: reports over 100,000 people then compare one stored date
     # instead of searching a million enrollments per report.
     last_upgrade_on = models.DateField(
@@ -482,7 +482,7 @@ class Enrollment(models.Model):
             raise rules.RuleViolation(
                 _(
                     "An enrollment's state changes only through its order, the commission or "
-                    "the listener's request, so that who and when is recorded (SPEC §4)."
+                    "the listener's request, so that who and when is recorded."
                 ),
                 field="state",
                 code="state_bypass",
@@ -502,7 +502,7 @@ class Enrollment(models.Model):
 
 
 class EnrollmentTransition(models.Model):
-    """The state history of an enrollment (SPEC §4): who, when, from, to, why. Never deleted."""
+    """The state history of an enrollment (§14–§22): who, when, from, to, why. Never deleted."""
 
     enrollment = models.ForeignKey(
         Enrollment,
@@ -542,7 +542,7 @@ class EnrollmentTransition(models.Model):
         return f"{self.get_from_state_display() or '—'} → {self.get_to_state_display()}"
 
 
-# --- scans of documents from elsewhere (SPEC §3) ------------------------------------------------
+# --- scans of documents from elsewhere (§10.1) ------------------------------------------------
 
 SCAN_MAX_BYTES = 5 * 1024 * 1024
 # What a scan may be, told by its first bytes: the file name and the browser's content type
@@ -595,7 +595,7 @@ class ScanStorage(FileSystemStorage):
 
 class ExternalUpgradeQuerySet(models.QuerySet):
     def counting(self) -> "ExternalUpgradeQuerySet":
-        """Upgrades from elsewhere that count for the five-year rule (SPEC §3)."""
+        """Upgrades from elsewhere that count for the five-year rule (§10.1)."""
         return self.filter(
             confirmed_at__isnull=False,
             kind=ProgrammeKind.UPGRADE,
@@ -604,7 +604,7 @@ class ExternalUpgradeQuerySet(models.QuerySet):
 
 
 class ExternalUpgrade(NamesCleaned):
-    """An upgrade completed at another institution, recorded from its document (SPEC §3)."""
+    """An upgrade completed at another institution, recorded from its document (§10.1)."""
 
     NAME_FIELDS = ("issuer", "programme_title")
 

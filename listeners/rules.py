@@ -1,6 +1,6 @@
 """Regulation of listeners: identity (IIN), the five-year rule, the enrollment state machine.
 
-Pure functions and constants with their clauses (SPEC §3–§4); no models are imported here.
+Pure functions and constants with their clauses (§10.1, §14–§22); no models are imported here.
 """
 
 import datetime
@@ -45,7 +45,8 @@ class IINFacts:
 
 
 def parse_iin(value: str) -> IINFacts:
-    """Check an IIN (§4 of SPEC, GLOSSARY.md) and return the birth date and sex it encodes.
+    """Check an IIN (its 12th digit is a check digit) and return the birth date and sex it
+    encodes.
 
     Refused, with the reason: not 12 digits, digit 7 unassigned, no such date, wrong check
     digit. A number can pass the checksum and still be void (digit 7 of 7, month 13).
@@ -81,10 +82,10 @@ def parse_iin(value: str) -> IINFacts:
     return IINFacts(iin=value, birth_date=birth, sex=sex)
 
 
-# --- the five-year rule, §10.1 and SPEC §3 -------------------------------------------------------
+# --- the five-year rule, §10.1 -------------------------------------------------------
 
 UPGRADE_PERIOD_YEARS = 5  # §10.1: at least once every five years
-DUE_SOON_MONTHS = 12  # SPEC §3: "due soon" is due within 12 months
+DUE_SOON_MONTHS = 12  # "due soon" is due within 12 months
 
 
 class UpgradeStatus(models.TextChoices):
@@ -97,14 +98,14 @@ class UpgradeStatus(models.TextChoices):
 def upgrade_due_date(
     last_counting_completion: datetime.date | None, employment_start: datetime.date | None
 ) -> datetime.date | None:
-    """SPEC §3: five years after the last counting upgrade, or after the start of employment
+    """Five years after the last counting upgrade, or after the start of employment
     in education when there is none; None when neither is known."""
     basis = last_counting_completion or employment_start
     return add_years(basis, UPGRADE_PERIOD_YEARS) if basis else None
 
 
 def upgrade_status(due: datetime.date | None, on: datetime.date) -> str:
-    """SPEC §3: overdue once the due date has passed; due soon within 12 months; else compliant."""
+    """Overdue once the due date has passed; due soon within 12 months; else compliant."""
     if due is None:
         return UpgradeStatus.NO_RECORD
     if due < on:
@@ -141,7 +142,7 @@ def status_thresholds(on: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 
 S = EnrollmentState
-# SPEC §4: applied → admitted (admission order) → completed | failed (commission, §21) |
+# applied → admitted (admission order) → completed | failed (commission, §21) |
 # expelled (expulsion order with reason, §22) | withdrawn (own request); applied → waitlisted
 # (intake full) → admitted or rejected. An applicant may also withdraw before admission.
 ENROLLMENT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -218,7 +219,7 @@ def check_transition(
     order_kind: str | None = None,
     reason: str = "",
 ) -> None:
-    """Refuse a change of an enrollment's state that SPEC §4 does not allow, saying why."""
+    """Refuse a change of an enrollment's state that the enrollment state machine does not allow, saying why."""
     labels = dict(EnrollmentState.choices)
     if target not in labels:
         raise RuleViolation(
@@ -229,7 +230,7 @@ def check_transition(
         )
     if target not in ENROLLMENT_TRANSITIONS.get(current, frozenset()):
         raise RuleViolation(
-            _("An enrollment cannot go from “%(from)s” to “%(to)s” (SPEC §4)."),
+            _("An enrollment cannot go from “%(from)s” to “%(to)s”."),
             field="state",
             code="illegal_transition",
             params={"from": labels.get(current, current), "to": labels[target]},

@@ -8,7 +8,8 @@ people whatever N is, and two builds are equal.
 Everything obeys the rules the models and services enforce: valid IINs and BINs (check
 digit from institute.rules), programme hours per kind (courses.rules), intake dates,
 seats split by funding and never overfilled (§14), admission and expulsion by order
-(§15, §22), and each enrollment's history follows the state machine of SPEC §4.
+(§15, §22), and each enrollment's history follows the enrollment state machine
+(listeners.rules).
 """
 
 import datetime
@@ -999,7 +1000,7 @@ def _location(intake: IntakePlan) -> DistrictKey | None:
 
 
 def _path(rng: random.Random, state: str, status: str) -> list[str]:
-    """The states an enrollment went through to reach `state` (SPEC §4)."""
+    """The states an enrollment went through to reach `state` (§14–§22)."""
     if state == S.APPLIED:
         return [S.APPLIED]
     if state == S.WAITLISTED:
@@ -1215,7 +1216,7 @@ def _number_orders(orders: list[OrderPlan], intakes: list[IntakePlan]) -> list[O
 
 
 def build_external_upgrades(listeners: list[ListenerPlan]) -> list[ExternalUpgradePlan]:
-    """Upgrades some people bring from elsewhere (SPEC §3): most confirmed, some not yet;
+    """Upgrades some people bring from elsewhere (§10.1): most confirmed, some not yet;
     a few that do not count (retraining, or without interruption from work)."""
     rng = random.Random("demo:external")
     titles = [t[0] for t in data.UPGRADE_TITLES]

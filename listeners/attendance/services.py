@@ -21,7 +21,7 @@ from listeners.rules import EnrollmentState as S
 
 # --- the attendance journal and the attestation (§21) ----------------------------------------
 
-# Who is in the journal: those admitted, and those whose course ended (SPEC §4).
+# Who is in the journal: those admitted, and those whose course ended (§14–§22).
 JOURNAL_STATES = rules.ADMITTED_BY_ORDER_STATES
 # Whose attendance may still be marked: an expelled listener's journal is closed by the order.
 MARKABLE_STATES = (S.ADMITTED, S.COMPLETED, S.FAILED)

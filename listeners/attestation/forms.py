@@ -48,6 +48,6 @@ COMMISSION_MEMBER_ROWS = 5
 
 
 class ResultsDateForm(forms.Form):
-    """The completion date given to those who pass (SPEC §4)."""
+    """The completion date given to those who pass (§14–§22)."""
 
     on = DayField(label=capfirst(_("completion date")))

@@ -33,7 +33,7 @@ class OrganisationByBinField(forms.CharField):
 
 
 class EnrollmentAddForm(forms.Form):
-    """Add a listener to an intake by IIN (SPEC §4): a known person is found, not duplicated."""
+    """Add a listener to an intake by IIN (§14–§22): a known person is found, not duplicated."""
 
     iin = forms.CharField(label=capfirst(_("IIN")), max_length=12, min_length=1)
     last_name = forms.CharField(label=capfirst(_("last name")), max_length=100, required=False)

@@ -48,7 +48,7 @@ class Enrolled:
 def enrollment_apply(
     *, listener: Listener, intake: Intake, by: User | None, **fields: object
 ) -> Enrollment:
-    """Record an application (SPEC §4): one enrollment per person and intake."""
+    """Record an application (§14–§22): one enrollment per person and intake."""
     if Enrollment.objects.filter(listener=listener, intake=intake).exists():
         raise RuleViolation(
             _("%(name)s has already applied to intake %(intake)s.")
@@ -87,7 +87,8 @@ def enrollment_change_state(
     result: str = "",
     grade: int | None = None,
 ) -> Enrollment:
-    """Move an enrollment along the state machine of SPEC §4 and record who, when and why.
+    """Move an enrollment along the enrollment state machine (listeners.rules) and record
+    who, when and why.
     Completion and failure may carry the commission's grade and remark (`result`).
 
     Admission needs an admission order (§15) and a free seat of its funding kind (§14);
@@ -171,7 +172,7 @@ def listener_enroll(
     from_other_town: bool = False,
     by: User | None,
 ) -> Enrolled:
-    """Find the person by IIN or register them, and record their application (SPEC §4).
+    """Find the person by IIN or register them, and record their application (§14–§22).
 
     One person, one record: a known IIN reuses the stored listener as it is (names and
     workplace are not overwritten from the form). When every seat of the requested funding
@@ -341,14 +342,14 @@ def enrollment_expel(
 
 
 def enrollment_withdraw(*, enrollment: Enrollment, note: str = "", by: User | None) -> Enrollment:
-    """The listener leaves at their own request (SPEC §4), before or after admission."""
+    """The listener leaves at their own request (§14–§22), before or after admission."""
     return enrollment_change_state(
         enrollment=enrollment, to=S.WITHDRAWN, by=by, reason=note.strip()
     )
 
 
 def enrollment_reject(*, enrollment: Enrollment, note: str = "", by: User | None) -> Enrollment:
-    """An application (applied or waitlisted) is turned down (SPEC §4)."""
+    """An application (applied or waitlisted) is turned down (§14–§22)."""
     return enrollment_change_state(enrollment=enrollment, to=S.REJECTED, by=by, reason=note.strip())
 
 

@@ -127,7 +127,7 @@ def _back(intake: Intake) -> HttpResponse:
 @require_POST
 @workspace_change
 def enrollment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """Add a listener by IIN: the person is found or registered, then applies (SPEC §4)."""
+    """Add a listener by IIN: the person is found or registered, then applies (§14–§22)."""
     intake = intake_or_404(pk)
     form = EnrollmentAddForm(request.POST, prefix="add")
     if form.is_valid():
@@ -256,7 +256,7 @@ def _note_change(request: HttpRequest, intake_pk: int, pk: int, service, done: s
 @require_POST
 @workspace_change
 def enrollment_withdraw(request: HttpRequest, intake_pk: int, pk: int) -> HttpResponse:
-    """The listener leaves at their own request (SPEC §4)."""
+    """The listener leaves at their own request (§14–§22)."""
     return _note_change(
         request, intake_pk, pk, services.enrollment_withdraw, _("%(name)s has withdrawn.")
     )
@@ -265,7 +265,7 @@ def enrollment_withdraw(request: HttpRequest, intake_pk: int, pk: int) -> HttpRe
 @require_POST
 @workspace_change
 def enrollment_reject(request: HttpRequest, intake_pk: int, pk: int) -> HttpResponse:
-    """An application is turned down (SPEC §4)."""
+    """An application is turned down (§14–§22)."""
     return _note_change(
         request,
         intake_pk,

@@ -23,7 +23,7 @@ from listeners.models import (
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
 
-# --- the listener's own say: feedback, appeals, upgrades from elsewhere (§19, SPEC §3) --------
+# --- the listener's own say: feedback, appeals, upgrades from elsewhere (§19) --------
 
 
 @transaction.atomic

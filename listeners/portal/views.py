@@ -55,7 +55,7 @@ def _render(request: HttpRequest, template: str, section: str, context: dict) ->
 
 
 def _with_status(listener: Listener) -> Listener:
-    """The listener annotated with the five-year rule as it stands today (SPEC §3)."""
+    """The listener annotated with the five-year rule as it stands today (§10.1)."""
     return (
         Listener.objects.with_upgrade_status(on=timezone.localdate())
         .select_related("organisation")
@@ -64,7 +64,7 @@ def _with_status(listener: Listener) -> Listener:
 
 
 def _due_date(listener: Listener) -> datetime.date | None:
-    """When the next counting upgrade is due (SPEC §3), on the annotated listener."""
+    """When the next counting upgrade is due (§10.1), on the annotated listener."""
     return rules.upgrade_due_date(listener.last_upgrade, listener.employment_start)
 
 
@@ -280,7 +280,7 @@ def _content_length(request: HttpRequest) -> int:
 
 @listener_required
 def upgrade(request: HttpRequest, listener: Listener) -> HttpResponse:
-    """The five-year rule as it stands (SPEC §3), and recording an upgrade done elsewhere:
+    """The five-year rule as it stands (§10.1), and recording an upgrade done elsewhere:
     it counts once a methodologist has checked the scan and confirmed it."""
     form = ExternalUpgradeForm()
     if request.method == "POST":

@@ -45,7 +45,7 @@ def _text(label: str, *, max_length: int, required: bool = True, **attrs: str) -
 
 
 class ApplyForm(forms.Form):
-    """An application to one intake (SPEC §4). The organisation is chosen from the register
+    """An application to one intake (§14–§22). The organisation is chosen from the register
     (the search box lists matches by name or BIN); a BIN typed into the box is enough."""
 
     iin = _text(

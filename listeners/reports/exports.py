@@ -49,7 +49,7 @@ def accounting_xlsx(
     progress: Callable[[int, int], None] | None = None,
     viewer: User | None = None,
 ) -> bytes:
-    """For accounting (§20, SPEC §4): the admitted listeners of the intakes running on at
+    """For accounting (§20): the admitted listeners of the intakes running on at
     least one day from `start` to `end`, on two sheets: those from another town (owed travel
     and per-diem) and those with interruption from work (who keep their salary). A person
     with both facts is on both sheets. Cancelled intakes are left out: nobody travelled.
@@ -137,7 +137,7 @@ def compliance_xlsx(
     language: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """The five-year report (§10.1, SPEC §3) of a scope on a day: a sheet of counts one level
+    """The five-year report (§10.1) of a scope on a day: a sheet of counts one level
     down, then every person with their last counting upgrade, due date and status. Four
     queries whatever the number of people (they are streamed in chunks)."""
     with translation.override(language):

@@ -1,4 +1,4 @@
-"""Reports for the head and the education department: the five-year rule (§10.1, SPEC §3)
+"""Reports for the head and the education department: the five-year rule (§10.1)
 — who is overdue, due soon, up to date or without a record, by region → district →
 organisation → person on any chosen day, and who falls due month by month — and the
 staffing norm (§23).
@@ -227,7 +227,7 @@ def forecast(
     scope: Scope, *, on: datetime.date, by: str, months: int = FORECAST_MONTHS
 ) -> tuple[list[datetime.date], list[ForecastRow], ForecastRow]:
     """On the day `on`: the people overdue, and those falling due in each of `months` months
-    from `on`'s month, per region or per subject (SPEC §3), so that next year's intakes and
+    from `on`'s month, per region or per subject (§10.1), so that next year's intakes and
     state order can be planned. Two queries.
 
     "Overdue" is the compliance report's own status on the same day (`has_status`): a person

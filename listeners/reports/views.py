@@ -90,7 +90,7 @@ def export_download(request: HttpRequest, pk: int) -> HttpResponse:
         return xlsx_response(handle.read(), job.filename)
 
 
-# --- the five-year rule: compliance (§10.1, SPEC §3) -----------------------------------------
+# --- the five-year rule: compliance (§10.1) -----------------------------------------
 
 PEOPLE_PER_PAGE = 50
 
@@ -209,7 +209,7 @@ def compliance_export(request: HttpRequest) -> HttpResponse:
 def forecast(request: HttpRequest) -> HttpResponse:
     """On a chosen day (today by default, as on the compliance page): who is overdue and how
     many fall due in each of the next 24 months, per region or per subject: what next year's
-    intakes and state order must cover (SPEC §3)."""
+    intakes and state order must cover (§10.1)."""
     if request.user.role == Role.DISTRICT_METHODOLOGIST and request.user.district is None:
         raise PermissionDenied
     scope, problems = _compliance_scope(request.user, request.GET)

@@ -8,7 +8,7 @@ from listeners.models import validate_scan
 
 
 class ExternalUpgradeForm(forms.Form):
-    """An upgrade done at another institution, as its document says (SPEC §3)."""
+    """An upgrade done at another institution, as its document says (§10.1)."""
 
     issuer = forms.CharField(label=_("Issued by"), max_length=300)
     document_number = forms.CharField(label=_("Document number"), max_length=50)

@@ -1,4 +1,4 @@
-"""Reminders of the five-year rule (§10.1, SPEC §3), sent by `manage.py send_upgrade_reminders`.
+"""Reminders of the five-year rule (§10.1), sent by `manage.py send_upgrade_reminders`.
 
 Each listener whose upgrade falls due within the coming months is told once for that due
 date; each organisation gets the list of its people falling due once a month. A reminder is

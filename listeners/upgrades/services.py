@@ -21,8 +21,8 @@ from listeners.models import (
 
 @transaction.atomic
 def external_upgrades_confirm(*, upgrades: QuerySet[ExternalUpgrade], by: User) -> int:
-    """Confirm upgrades recorded from elsewhere, so they count for the five-year rule (SPEC
-    §3); returns how many were confirmed now (those confirmed before are left as they are)."""
+    """Confirm upgrades recorded from elsewhere, so they count for the five-year rule
+    (§10.1); returns how many were confirmed now (those confirmed before are left as they are)."""
     pending = upgrades.filter(confirmed_at__isnull=True)
     listener_ids = list(pending.values_list("listener_id", flat=True))
     count = pending.update(confirmed_by=by, confirmed_at=timezone.now())
@@ -43,7 +43,7 @@ def external_upgrade_record(
     scan: UploadedFile | None = None,
     by: User | None,
 ) -> ExternalUpgrade:
-    """A listener records an upgrade done at another institution (SPEC §3), with a scan of
+    """A listener records an upgrade done at another institution (§10.1), with a scan of
     its document. It counts for the five-year rule once a methodologist confirms it
     (external_upgrades_confirm); until then it waits."""
     upgrade = ExternalUpgrade(

@@ -1,4 +1,4 @@
-"""Run daily: e-mail the five-year reminders (§10.1, SPEC §3) that are due and not yet sent.
+"""Run daily: e-mail the five-year reminders (§10.1) that are due and not yet sent.
 
     python manage.py send_upgrade_reminders [--months 3] [--on 2026-11-25]
 
