@@ -424,7 +424,7 @@ class AuditEntry(models.Model):
 def job_stale_before() -> datetime.datetime:
     """A job still unfinished whose last sign of life is older than this was abandoned
     (settings.BACKGROUND_JOB_STALE_AFTER: longer than any stage of any job takes between two
-    signs of life; 300 documents take about 15 s, 20,000 rows well under a minute)."""
+    signs of life)."""
     return timezone.now() - settings.BACKGROUND_JOB_STALE_AFTER
 
 

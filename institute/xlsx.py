@@ -1,11 +1,10 @@
 """A streaming .xlsx writer for the register's exports.
 
-openpyxl (kept for reading the lists people upload) builds an object per cell and spends
-about 0.4 ms a row on a 13-column list of people: 40 s for the 100,000 people of a region,
-against a target of 30 s for the whole export. This writer formats each row of a sheet
-straight into SpreadsheetML text, spools it to a temporary file and zips the parts at the end:
-the same workbook (typed cells, a bold title, a frozen header, column widths, dd.mm.yyyy
-dates, text cells that keep an IIN's leading zeros) at a few microseconds a cell.
+openpyxl (kept for reading the lists people upload) builds an object per cell, too slow for
+the 100,000 people of a region within the export's target (README, "Measured"). This writer
+formats each row of a sheet straight into SpreadsheetML text, spools it to a temporary file
+and zips the parts at the end: the same workbook (typed cells, a bold title, a frozen header,
+column widths, dd.mm.yyyy dates, text cells that keep an IIN's leading zeros).
 
 Only what the exports need is written: inline strings, numbers, dates, one sheet per table.
 """

@@ -72,8 +72,7 @@ def _enrollments(listener: Listener):
     """The listener's enrollments with everything a course card shows: programme, orders and
     the feedback given, in one query; the history in one more. The attendance totals come
     apart (_attendance): grouped together with these six joined tables, the one query took
-    PostgreSQL ten times longer to plan (2.5 ms, more under load) than to run, and twice as
-    long as the two queries apart."""
+    PostgreSQL far longer to plan than to run, and longer than the two queries apart."""
     return (
         Enrollment.objects.filter(listener=listener)
         .select_related("intake__programme", "admission_order", "expulsion_order", "feedback")

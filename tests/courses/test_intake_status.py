@@ -1,4 +1,4 @@
-"""An intake's status (SPEC §5, issue 19): opened for applications by the methodologist, in
+"""An intake's status (issue 19): opened for applications by the methodologist, in
 progress and finished by the calendar, each move checked and in the audit trail."""
 
 import datetime

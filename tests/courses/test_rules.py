@@ -1,4 +1,4 @@
-"""Every threshold of SPEC §1–§2 at its boundary: hour bands, minimums, documents, lengths."""
+"""Every threshold of §10–§12 at its boundary: hour bands, minimums, documents, lengths."""
 
 import datetime
 
@@ -44,7 +44,7 @@ def only_error(violation: RuleViolation):
     ("hours", "band"),
     [
         (1, Band.SHORT),
-        (72, Band.SHORT),  # §10.1 gives 72 to both; SPEC §1 decides: short
+        (72, Band.SHORT),  # §10.1 gives 72 to both; decided: short
         (73, Band.MEDIUM),
         (108, Band.MEDIUM),
         (109, Band.LONG),
@@ -115,7 +115,7 @@ def test_an_upgrade_of_any_positive_hours_is_accepted(hours):
     [
         (K.UPGRADE, 1, DocumentKind.CERTIFICATE),
         (K.UPGRADE, 72, DocumentKind.CERTIFICATE),
-        (K.UPGRADE, 73, DocumentKind.KUALIK),  # SPEC §2: the document follows the hours
+        (K.UPGRADE, 73, DocumentKind.KUALIK),  # the document follows the hours
         (K.UPGRADE, 108, DocumentKind.KUALIK),
         (K.UPGRADE, 109, DocumentKind.KUALIK),
         (K.INTERNSHIP, 36, DocumentKind.CERTIFICATE),
@@ -212,7 +212,7 @@ def test_intake_dates_not_yet_given_are_left_to_the_required_fields(start, end):
     ("start", "last_day"),
     [
         (D(2025, 9, 1), D(2027, 8, 31)),
-        # Two years after 29 Feb 2024 is 28 Feb 2026 (add_years, as in SPEC §3), so the last
+        # Two years after 29 Feb 2024 is 28 Feb 2026 (add_years: 29 February falls back to 28 February), so the last
         # day of the internship is the day before.
         (D(2024, 2, 29), D(2026, 2, 27)),
         (D(2024, 3, 1), D(2026, 2, 28)),

@@ -119,7 +119,7 @@ def test_bin_with_month_13_names_the_month_in_the_message():
     ("day", "years", "expected"),
     [
         (D(2024, 2, 29), 1, D(2025, 2, 28)),  # no 29 Feb in 2025
-        (D(2024, 2, 29), 5, D(2029, 2, 28)),  # SPEC §3 example
+        (D(2024, 2, 29), 5, D(2029, 2, 28)),  # 29 February falls back to 28 February
         (D(2024, 2, 29), 4, D(2028, 2, 29)),  # target year is leap: stays 29 Feb
         (D(2024, 2, 29), -4, D(2020, 2, 29)),
         (D(2024, 2, 29), -5, D(2019, 2, 28)),

@@ -252,5 +252,5 @@ def test_a_state_change_that_bypasses_the_service_is_refused(listener, intake, e
     loaded.state = EnrollmentState.COMPLETED
     with pytest.raises(RuleViolation) as caught:
         loaded.save()
-    assert "SPEC §4" in str(caught.value)
+    assert "only through its order, the commission or the listener's request" in str(caught.value)
     assert Enrollment.objects.get(pk=enrollment.pk).state == EnrollmentState.ADMITTED

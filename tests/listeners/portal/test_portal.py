@@ -43,7 +43,7 @@ def test_home_shows_the_next_session_of_a_course_under_way(client, listener):
     response = _as(client, listener.user).get(reverse("portal:home"))
     tomorrow = timezone.localdate() + datetime.timedelta(days=1)
     assert f"Next session: {tomorrow:%d.%m.%Y}" in response.text
-    assert "Up to date" in response.text  # the completed upgrade counts (SPEC §3)
+    assert "Up to date" in response.text  # the completed upgrade counts (§10.1)
     assert "Next upgrade due by" in response.text and "13.03.2031" in response.text
 
 

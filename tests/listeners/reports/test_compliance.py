@@ -1,4 +1,4 @@
-"""The five-year rule report (§10.1, SPEC §3): counts by region → district → organisation →
+"""The five-year rule report (§10.1): counts by region → district → organisation →
 person on a chosen day, the search, a district methodologist kept to their district, and
 bad input answered with a message instead of an error page."""
 

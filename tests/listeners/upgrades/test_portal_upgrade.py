@@ -1,4 +1,4 @@
-"""My five-year status (/me/upgrade/, SPEC §3): the status in words, and an upgrade done
+"""My five-year status (/me/upgrade/): the status in words, and an upgrade done
 elsewhere recorded with a scan checked by its content, counting once confirmed."""
 
 import datetime

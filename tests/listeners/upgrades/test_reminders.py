@@ -1,4 +1,4 @@
-"""`manage.py send_upgrade_reminders` (§10.1, SPEC §3): each listener falling due is told once
+"""`manage.py send_upgrade_reminders` (§10.1): each listener falling due is told once
 per due date, each organisation gets its list once a month, and a run after a crash sends
 what the crashed run did not, and nothing twice."""
 

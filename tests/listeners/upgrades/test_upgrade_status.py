@@ -1,4 +1,4 @@
-"""Listener.objects.with_upgrade_status(on=…): the five-year rule (SPEC §3) computed in SQL
+"""Listener.objects.with_upgrade_status(on=…): the five-year rule (§10.1) computed in SQL
 agrees with the rule computed in Python, case by case, in one query."""
 
 import datetime
