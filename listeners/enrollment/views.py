@@ -14,14 +14,16 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import Intake
 from institute.access import can_change, workspace_change, workspace_view
 from institute.forms import add_errors
-from listeners.attendance.exports import intake_attendance_xlsx
-from listeners.attestation.exports import intake_results_xlsx
 from listeners.enrollment import services
 from listeners.enrollment.documents import (
     render_admission_order_pdf,
     render_expulsion_reference_pdf,
 )
-from listeners.enrollment.exports import intake_list_xlsx
+from listeners.enrollment.exports import (
+    intake_attendance_xlsx,
+    intake_list_xlsx,
+    intake_results_xlsx,
+)
 from listeners.enrollment.forms import AdmitForm, EnrollmentAddForm, ExpelForm, NoteForm
 from listeners.enrollment.services import (
     Enrolled,

@@ -9,9 +9,11 @@ from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
 from courses.models import Intake, IntakeStatus, Session
-from listeners.attendance.exports import intake_attendance_xlsx
-from listeners.attestation.exports import intake_results_xlsx
-from listeners.enrollment.exports import intake_list_xlsx
+from listeners.enrollment.exports import (
+    intake_attendance_xlsx,
+    intake_list_xlsx,
+    intake_results_xlsx,
+)
 from listeners.models import Attendance, FundingBasis
 from listeners.reports.exports import accounting_xlsx
 from listeners.rules import EnrollmentState
