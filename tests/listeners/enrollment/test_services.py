@@ -121,7 +121,7 @@ def test_an_illegal_transition_is_refused_and_the_database_is_unchanged(admitted
         enrollment_change_state(enrollment=admitted, to=S.WAITLISTED, by=methodologist)
     assert refused.value.error_dict["state"][0].code == "illegal_transition"
     assert refused.value.messages == [
-        "An enrollment cannot go from “Admitted” to “Waitlisted” (§14–§22)."
+        "An enrollment cannot go from “Admitted” to “Waitlisted”."
     ]
     stored = Enrollment.objects.get(pk=admitted.pk)
     assert stored.state == S.ADMITTED
