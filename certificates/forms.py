@@ -84,7 +84,7 @@ class DuplicateForm(forms.Form):
 class VerifyForm(forms.Form):
     """The public look-up by number and surname. Both are cleaned to what the look-up
     compares, the same folding the stored side gets: the number by rules.number_key (as
-    kept in Document.number_key), the surname by fold_lookalikes (views._surname_matches)."""
+    kept in Document.number_key), the surname by fold_lookalikes (certificates.verify.views._surname_matches)."""
 
     number = forms.CharField(
         label=_("Registration number"),

@@ -1,4 +1,5 @@
-"""Workflows on issued documents (§12, SPEC §7): issue, duplicate, revoke and reissue, print.
+"""Workflows on one issued document (§12): issue, duplicate, revoke and reissue, print.
+Issuing a whole intake's documents in the background is certificates.issuing.services.
 
 A document is never edited. Each one is issued in a transaction that locks the enrollment
 (so two clerks cannot both issue it) and the number series (so numbers have no gaps), keeps
@@ -21,12 +22,12 @@ from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from certificates.models import Document, DocumentSeries, DocumentStatus, IssueJob, IssueJobStatus
+from certificates import documents
+from certificates.models import Document, DocumentSeries, DocumentStatus
 from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_number
-from courses.models import Intake
-from institute.models import AuditEntry, Institute, User, job_stale_before
+from institute.models import AuditEntry, Institute, User
 from institute.rules import RuleViolation
-from institute.services import enqueue_on_commit, log_action
+from institute.services import log_action
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -62,7 +63,8 @@ def document_number_allocate(*, kind: str, year: int) -> tuple[int, str]:
     return series.last_serial, registration_number(kind, year, series.last_serial)
 
 
-def _institute() -> Institute:
+def issuing_institute() -> Institute:
+    """The institute that issues the documents; refused until its details are filled in."""
     institute = Institute.current()
     if institute is None:
         raise RuleViolation(
@@ -184,10 +186,9 @@ def _issuing(service: Callable[P, R]) -> Callable[P, R]:
 
 def _document_save(document: Document, *, by: User | None) -> Document:
     """Render the document's PDF, store it with its SHA-256, save the document and log it.
-    Runs in the issuing transaction (`_issuing`), after the number is allocated."""
-    from certificates.documents import render_document_pdf
-
-    data = render_document_pdf(document)
+    Runs in the issuing transaction (`_issuing`), after the number is allocated. The renderer
+    is looked up on its module at each call, so a test can make it fail half way."""
+    data = documents.render_document_pdf(document)
     document.pdf_sha256 = hashlib.sha256(data).hexdigest()
     document.pdf.save(
         f"{document.kind}-{document.year}-{document.serial:05d}.pdf",
@@ -229,7 +230,7 @@ def _document_new(
 def _issue_from_current_data(
     enrollment: Enrollment, *, by: User | None, on: datetime.date, **fields: object
 ) -> Document:
-    institute = _institute()
+    institute = issuing_institute()
     snapshot = document_snapshot(enrollment, institute=institute, on=on)
     return _document_new(
         enrollment=enrollment,
@@ -254,44 +255,6 @@ def document_issue(
     enrollment = _locked_enrollment(enrollment)
     _check_issuable(enrollment)
     return _issue_from_current_data(enrollment, by=by, on=on or timezone.localdate())
-
-
-def documents_issue_missing(
-    *,
-    intake: Intake,
-    by: User | None,
-    progress: Callable[[int, int, int], None] | None = None,
-) -> int:
-    """Issue a document to every completed enrollment of the intake that has no valid one,
-    in the order of the listeners' names, and return how many were issued.
-
-    Each document is issued in its own transaction: if the run stops half way, the documents
-    issued so far are whole, and running it again issues only what is still missing.
-    `progress(done, total, issued)` is called before the first and after each enrollment, so
-    the page following the job counts the documents issued as they are.
-    """
-    _institute()  # refuse the whole run at once rather than each enrollment
-    pending = list(
-        Enrollment.objects.filter(intake=intake, state=EnrollmentState.COMPLETED)
-        .exclude(documents__status=DocumentStatus.VALID)
-        .order_by("listener__last_name", "listener__first_name", "listener__patronymic", "pk")
-        .only("pk")
-    )
-    total, issued = len(pending), 0
-    if progress:
-        progress(0, total, 0)
-    for done, enrollment in enumerate(pending, start=1):
-        try:
-            document_issue(enrollment=enrollment, by=by)
-        except RuleViolation as error:
-            # Issued by someone else meanwhile, or no longer completed: nothing to do.
-            if error.code not in ("already_issued", "not_completed"):
-                raise
-        else:
-            issued += 1
-        if progress:
-            progress(done, total, issued)
-    return issued
 
 
 @_issuing
@@ -405,33 +368,3 @@ def document_printed(*, documents: Iterable[Document], by: User | None) -> None:
         )
         for document in documents
     )
-
-
-@transaction.atomic
-def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
-    """Start issuing the intake's missing documents in the background; the job reports its
-    progress. The task starts once this transaction has committed.
-
-    While a job of the intake is queued or running, that job is returned instead of a second
-    one (a double click, or two administrators at once): the intake row is locked while
-    looking, so two requests cannot both start one."""
-    from certificates.tasks import documents_issue_job
-
-    Intake.objects.select_for_update().filter(pk=intake.pk).first()
-    unfinished = IssueJob.objects.filter(intake=intake, status__in=IssueJob.UNFINISHED)
-    # A job silent for longer than any document takes was left by a worker that died
-    # (killed, machine restarted): it is closed as failed, and a new job issues what it did
-    # not, since every document is issued in its own transaction. Should the old task still
-    # run later, it finds its job closed and does nothing (documents_issue_job).
-    stale_before = job_stale_before()
-    unfinished.filter(heartbeat_at__lt=stale_before).update(
-        status=IssueJobStatus.FAILED,
-        error=_("The worker stopped before the job finished; start it again."),
-        finished_at=timezone.now(),
-    )
-    running = unfinished.filter(heartbeat_at__gte=stale_before).first()
-    if running is not None:
-        return running
-    job = IssueJob.objects.create(intake=intake, created_by=by)
-    enqueue_on_commit(documents_issue_job, job.pk)
-    return job

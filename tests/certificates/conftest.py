@@ -1,12 +1,16 @@
 """Fixtures for issuing documents: the institute that issues them, PDFs written to a
-temporary media folder, and completed enrollments."""
+temporary media folder, completed enrollments, a document, and its audit trail. The
+scene-setting helpers of the workspace pages stay in test_views, which other tests import."""
 
 import pytest
+from django.conf import settings
 
-from institute.models import Institute
+from certificates.models import Document
+from institute.models import AuditEntry, Institute
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
-from tests.conftest import make_bin, make_enrollment, make_intake, make_listener
+from tests.certificates.test_views import completed, make_document
+from tests.conftest import IMMEDIATE_TASKS, make_bin, make_enrollment, make_intake, make_listener
 
 
 def make_issuing_institute() -> Institute:
@@ -35,3 +39,30 @@ def make_completed(intake=None, **listener_fields) -> Enrollment:
         intake or make_intake(),
         state=EnrollmentState.COMPLETED,
     )
+
+
+@pytest.fixture
+def issuing(settings, tmp_path) -> Institute:
+    """What issuing for real needs: the institute's details, a folder for the PDFs, and
+    background tasks run at once."""
+    settings.MEDIA_ROOT = tmp_path
+    settings.TASKS = IMMEDIATE_TASKS
+    return make_issuing_institute()
+
+
+@pytest.fixture
+def en(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def document(intake, organisation, administrator) -> Document:
+    return make_document(completed(intake, organisation), by=administrator)
+
+
+def audit_trail(document: Document) -> list[tuple[str, str]]:
+    return [
+        (entry.action, entry.by.username if entry.by else "")
+        for entry in AuditEntry.objects.filter(object_id=document.pk, action__startswith="doc")
+    ]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from certificates.models import DocumentStatus
-from certificates.views import VERIFY_MAX_FAILURES
+from certificates.verify.views import VERIFY_MAX_FAILURES
 from tests.certificates.test_views import completed, make_document
 
 LOOKUP = reverse("certificates:verify_lookup")

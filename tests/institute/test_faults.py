@@ -23,9 +23,8 @@ from django.core.files.base import ContentFile
 from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
+from certificates.issuing.services import documents_issue_job, issue_job_start
 from certificates.models import Document, DocumentStatus, IssueJob, IssueJobStatus
-from certificates.services import issue_job_start
-from certificates.tasks import documents_issue_job
 from listeners.imports.services import import_apply, import_check, import_job_run
 from listeners.models import Enrollment, EnrollmentTransition, ImportJob, ImportStatus, Listener
 from listeners.rules import EnrollmentState

@@ -165,8 +165,8 @@ class Command(BaseCommand):
         from django.test import override_settings
 
         from certificates.documents import render_document_pdf, render_documents_print_pdf
+        from certificates.issuing.services import documents_issue_missing
         from certificates.models import Document
-        from certificates.services import documents_issue_missing
         from courses.models import Intake, Programme
         from courses.rules import ProgrammeKind
         from institute.models import Institute, User

@@ -120,9 +120,7 @@ def test_an_illegal_transition_is_refused_and_the_database_is_unchanged(admitted
     with pytest.raises(RuleViolation) as refused:
         enrollment_change_state(enrollment=admitted, to=S.WAITLISTED, by=methodologist)
     assert refused.value.error_dict["state"][0].code == "illegal_transition"
-    assert refused.value.messages == [
-        "An enrollment cannot go from “Admitted” to “Waitlisted”."
-    ]
+    assert refused.value.messages == ["An enrollment cannot go from “Admitted” to “Waitlisted”."]
     stored = Enrollment.objects.get(pk=admitted.pk)
     assert stored.state == S.ADMITTED
     assert stored.transitions.count() == 2

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates import documents
+from certificates.issuing.services import documents_issue_missing, issue_job_start
 from certificates.models import Document, IssueJob, IssueJobStatus
-from certificates.services import document_issue, documents_issue_missing, issue_job_start
+from certificates.services import document_issue
 from listeners.models import Listener
 from listeners.rules import EnrollmentState
 from tests.certificates.conftest import make_completed
@@ -191,7 +192,7 @@ def test_a_late_run_of_a_job_closed_as_abandoned_issues_nothing(
     """The task of a job closed as abandoned may still run once the worker restarts (it was
     queued, never picked up): it finds its job closed and leaves it, and the documents, to the
     job that replaced it."""
-    from certificates.tasks import documents_issue_job
+    from certificates.issuing.services import documents_issue_job
 
     settings.TASKS = IMMEDIATE_TASKS
     settings.BACKGROUND_JOB_STALE_AFTER = datetime.timedelta(0)
@@ -212,7 +213,7 @@ def test_a_run_whose_job_is_closed_meanwhile_stops_at_the_next_document(
 ):
     """A worker thought dead but only stalled (a machine paused for longer than the limit)
     stops as soon as it sees that its job was closed and replaced."""
-    from certificates import services, tasks
+    from certificates.issuing import services
 
     real = services.document_issue
 
@@ -223,7 +224,7 @@ def test_a_run_whose_job_is_closed_meanwhile_stops_at_the_next_document(
 
     monkeypatch.setattr(services, "document_issue", closes_the_job_after_the_first)
     job = IssueJob.objects.create(intake=class_of_five, created_by=administrator)
-    tasks.documents_issue_job.call(job.pk)
+    services.documents_issue_job.call(job.pk)
     job.refresh_from_db()
     assert (job.status, job.error, job.processed) == (
         IssueJobStatus.FAILED,
@@ -238,7 +239,7 @@ def test_the_job_counts_the_documents_issued_while_it_runs(
 ):
     """The page following a job read "0 issued" until the very end: the count is written
     after every document, as the processed one is."""
-    from certificates import services, tasks
+    from certificates.issuing import services
 
     real = services.document_issue
     seen: list[tuple[int, int]] = []
@@ -250,7 +251,7 @@ def test_the_job_counts_the_documents_issued_while_it_runs(
 
     monkeypatch.setattr(services, "document_issue", watched)
     job = IssueJob.objects.create(intake=class_of_five, created_by=administrator)
-    tasks.documents_issue_job.call(job.pk)
+    services.documents_issue_job.call(job.pk)
     job.refresh_from_db()
     assert seen == [(0, 0), (1, 1), (2, 2)]
     assert (job.status, job.processed, job.issued) == (IssueJobStatus.DONE, 3, 3)

@@ -102,7 +102,7 @@ def register_xlsx(*, documents: QuerySet[Document], language: str) -> bytes:
                     statuses.get(document.status, document.status),
                     _local_day(document.issued_at),
                     (issuer.get_full_name() or issuer.username) if issuer else "",
-                    # Cleaned as the verification page shows it (certificates.views.certified).
+                    # Cleaned as the verification page shows it (certificates.pages.certified).
                     clean_name(snapshot.get("full_name") or person.full_name),
                     person.iin or person.passport_number,
                     cell_text(person.organisation),

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from certificates.exports import register_xlsx
 from certificates.models import Document, DocumentStatus
+from certificates.register.exports import register_xlsx
 from tests.certificates.test_views import completed, make_document
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,114 @@
+"""Issuing the documents still missing in an intake (§12), in the foreground or as a
+background job whose page shows how far it has got. The task lives here, beside the
+service that enqueues it; it takes the job's id and starts once the job is committed."""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from certificates.models import DocumentStatus, IssueJob, IssueJobStatus
+from certificates.services import document_issue, issuing_institute
+from courses.models import Intake
+from institute.jobs import JobClosed, JobRun, enqueue_on_commit, jobs_close_stale
+from institute.models import User
+from institute.rules import RuleViolation
+from listeners.models import Enrollment
+from listeners.rules import EnrollmentState
+
+
+def documents_issue_missing(
+    *,
+    intake: Intake,
+    by: User | None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> int:
+    """Issue a document to every completed enrollment of the intake that has no valid one,
+    in the order of the listeners' names, and return how many were issued.
+
+    Each document is issued in its own transaction: if the run stops half way, the documents
+    issued so far are whole, and running it again issues only what is still missing.
+    `progress(done, total, issued)` is called before the first and after each enrollment, so
+    the page following the job counts the documents issued as they are.
+    """
+    issuing_institute()  # refuse the whole run at once rather than each enrollment
+    pending = list(
+        Enrollment.objects.filter(intake=intake, state=EnrollmentState.COMPLETED)
+        .exclude(documents__status=DocumentStatus.VALID)
+        .order_by("listener__last_name", "listener__first_name", "listener__patronymic", "pk")
+        .only("pk")
+    )
+    total, issued = len(pending), 0
+    if progress:
+        progress(0, total, 0)
+    for done, enrollment in enumerate(pending, start=1):
+        try:
+            document_issue(enrollment=enrollment, by=by)
+        except RuleViolation as error:
+            # Issued by someone else meanwhile, or no longer completed: nothing to do.
+            if error.code not in ("already_issued", "not_completed"):
+                raise
+        else:
+            issued += 1
+        if progress:
+            progress(done, total, issued)
+    return issued
+
+
+@transaction.atomic
+def issue_job_start(*, intake: Intake, by: User) -> IssueJob:
+    """Start issuing the intake's missing documents in the background; the job reports its
+    progress. The task starts once this transaction has committed.
+
+    While a job of the intake is queued or running, that job is returned instead of a second
+    one (a double click, or two administrators at once): the intake row is locked while
+    looking, so two requests cannot both start one."""
+    Intake.objects.select_for_update().filter(pk=intake.pk).first()
+    unfinished = IssueJob.objects.filter(intake=intake, status__in=IssueJob.UNFINISHED)
+    # A job silent for longer than any document takes was left by a worker that died
+    # (killed, machine restarted): it is closed as failed, and a new job issues what it did
+    # not, since every document is issued in its own transaction. Should the old task still
+    # run later, it finds its job closed and does nothing (documents_issue_job).
+    jobs_close_stale(
+        unfinished, message=_("The worker stopped before the job finished; start it again.")
+    )
+    running = unfinished.first()
+    if running is not None:
+        return running
+    job = IssueJob.objects.create(intake=intake, created_by=by)
+    enqueue_on_commit(documents_issue_job, job.pk)
+    return job
+
+
+@task()
+def documents_issue_job(job_id: int) -> None:
+    """Issue the missing documents of the job's intake, reporting progress on the job row.
+
+    The job is claimed (queued → running) before anything is done, and every later write
+    is made only while it is still running (institute.jobs): a task that runs late, or a
+    worker wrongly thought dead, finds its job closed and stops, leaving the state to the
+    job that replaced it. The documents themselves are safe either way: each is issued
+    under a lock of its enrollment."""
+    run = JobRun.claim(
+        IssueJob, job_id, from_status=IssueJobStatus.QUEUED, running=IssueJobStatus.RUNNING
+    )
+    if run is None:
+        return
+
+    def progress(done: int, total: int, issued: int) -> None:
+        run.progress(done, total, issued=issued)
+
+    try:
+        job = run.job("intake", "created_by")
+        issued = documents_issue_missing(intake=job.intake, by=job.created_by, progress=progress)
+    except JobClosed:
+        return
+    except RuleViolation as error:
+        run.fail(" ".join(error.messages))
+        return
+    except Exception as error:
+        # Whole documents issued so far stay; starting the job again issues the rest.
+        run.fail(str(error))
+        raise
+    run.finish(IssueJobStatus.DONE, issued=issued)
