@@ -1,7 +1,7 @@
 """Workflows every app shares."""
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import models
 
 from institute.models import AuditEntry, User
 
@@ -18,8 +18,3 @@ def log_action(*, obj: models.Model, action: str, by: User | None, **data: objec
         by=by if by is not None and by.is_authenticated else None,
         data=data,
     )
-
-
-def enqueue_on_commit(runner, job_id: int) -> None:
-    """Background tasks take ids and start once the row they read is committed."""
-    transaction.on_commit(lambda: runner.enqueue(job_id))

@@ -19,6 +19,7 @@ from certificates.models import Document, DocumentStatus, documents_due_summary
 from certificates.pages import PER_PAGE, certified, documents_listed
 from certificates.register import exports
 from institute.access import administrator_only, institute_staff, is_administrator
+from institute.forms import add_errors
 from institute.models import AuditEntry
 from institute.responses import PDF, XLSX, file_response
 
@@ -154,15 +155,6 @@ def document_archive_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return file_response(data, f"{document.number}-PDFA.pdf", PDF, inline=False)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's RuleViolation beside its field when the form has it, else on top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @require_POST
 @administrator_only
 def document_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
@@ -174,7 +166,7 @@ def document_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             duplicate = services.document_duplicate(document=document, by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             messages.success(
                 request,
@@ -201,7 +193,7 @@ def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
                 reissue=form.cleaned_data["reissue"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_errors(form, error)
         else:
             if new is not None:
                 messages.success(

@@ -17,15 +17,15 @@ from dataclasses import asdict, dataclass, field
 from django.core.exceptions import FieldDoesNotExist
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from courses.models import Intake
-from institute.models import Organisation, User, job_stale_before
+from institute.jobs import JobClosed, JobRun, enqueue_on_commit, job_reclaim_stale
+from institute.models import Organisation, User
 from institute.rules import RuleViolation
-from institute.services import enqueue_on_commit, log_action
+from institute.services import log_action
 from institute.text import clean_name, has_control, strip_invisible
 from listeners import rules
 from listeners.imports.reading import (
@@ -375,16 +375,14 @@ def import_job_run(*, job: ImportJob, by: User | None) -> bool:
     trail."""
 
     jobs = ImportJob.objects.filter(pk=job.pk)
-    stale = Q(heartbeat_at__lt=job_stale_before())
-    now = timezone.now()
     with transaction.atomic():
-        if jobs.filter(status=ImportStatus.CHECKED).update(
-            status=ImportStatus.IMPORTING, heartbeat_at=now
+        if JobRun.claim(
+            ImportJob, job.pk, from_status=ImportStatus.CHECKED, running=ImportStatus.IMPORTING
         ):
             action, task = "import.confirmed", import_apply
-        elif jobs.filter(stale, status=ImportStatus.IMPORTING).update(heartbeat_at=now):
+        elif job_reclaim_stale(jobs, status=ImportStatus.IMPORTING):
             action, task = "import.restarted", import_apply
-        elif jobs.filter(stale, status=ImportStatus.CHECKING).update(heartbeat_at=now, processed=0):
+        elif job_reclaim_stale(jobs, status=ImportStatus.CHECKING, processed=0):
             action, task = "import.check_restarted", import_check
         else:
             return False
@@ -397,42 +395,41 @@ def import_job_run(*, job: ImportJob, by: User | None) -> bool:
 def import_check(job_id: int) -> None:
     """Read the uploaded file and mark every bad row; the page shows the progress.
 
-    Every write is made only while the job is still being checked: a check that runs late
-    (enqueued before the worker died, run again by hand, and now run once more by the
-    restarted worker) finds the job checked or imported already and changes nothing."""
-    checking = ImportJob.objects.filter(pk=job_id, status=ImportStatus.CHECKING)
-    if not checking.update(heartbeat_at=timezone.now()):
+    Every write is made only while the job is still being checked (institute.jobs): a check
+    that runs late (enqueued before the worker died, run again by hand, and now run once
+    more by the restarted worker) finds the job checked or imported already and stops."""
+    run = JobRun.attach(ImportJob, job_id, running=ImportStatus.CHECKING)
+    if run is None:
         return
     try:
-        _check(ImportJob.objects.select_related("intake").get(pk=job_id), checking)
+        _check(run)
+    except JobClosed:
+        return
     except Exception:
         # Logged with the task's result; the page stops waiting and says what to do.
-        checking.update(
+        run.fail(
+            str(_("The list could not be checked because of an unexpected error.")),
             status=ImportStatus.INVALID,
-            error=str(_("The list could not be checked because of an unexpected error.")),
-            finished_at=timezone.now(),
         )
         raise
 
 
-def _check(job: ImportJob, checking: QuerySet[ImportJob]) -> None:
+def _check(run: JobRun[ImportJob]) -> None:
+    job = run.job("intake")
     try:
         with job.file.open("rb") as handle:
             rows = rows_read(handle.read(), job.filename)
     except ImportFileError as error:
-        checking.update(status=ImportStatus.INVALID, error=str(error), finished_at=timezone.now())
+        run.fail(str(error), status=ImportStatus.INVALID)
         return
-    checking.update(total=len(rows), processed=0, heartbeat_at=timezone.now())
-
-    def progress(done: int) -> None:
-        checking.update(processed=done, heartbeat_at=timezone.now())
-
-    rows = rows_check(intake=job.intake, rows=rows, progress=progress)
-    checking.update(
+    run.progress(0, len(rows))
+    rows = rows_check(intake=job.intake, rows=rows, progress=run.progress)
+    # Checked is a stage, not the end: the job goes on when the list is confirmed.
+    run.finish(
+        ImportStatus.INVALID if any(r.errors for r in rows) else ImportStatus.CHECKED,
         rows=[row.as_dict() for row in rows],
         processed=len(rows),
-        status=ImportStatus.INVALID if any(r.errors for r in rows) else ImportStatus.CHECKED,
-        heartbeat_at=timezone.now(),
+        finished_at=None,
     )
 
 
@@ -445,33 +442,25 @@ def import_apply(job_id: int) -> None:
     importing (to be started again once it has gone silent, see ImportJob.stalled), and a
     second run of the task (a late one, or one started again by hand) waits for the lock,
     then finds the job imported and does nothing."""
-    importing = ImportJob.objects.filter(pk=job_id, status=ImportStatus.IMPORTING)
-    importing.update(heartbeat_at=timezone.now())
+    run = JobRun.attach(ImportJob, job_id, running=ImportStatus.IMPORTING)
+    if run is None:
+        return
     try:
-        _apply(importing)
+        _apply(run)
     except Exception:
         # Nothing was saved; logged with the task's result, and the page says so at once.
-        importing.update(
-            status=ImportStatus.FAILED,
-            error=str(_("The import stopped on an unexpected error: nothing was imported.")),
-            finished_at=timezone.now(),
-        )
+        run.fail(str(_("The import stopped on an unexpected error: nothing was imported.")))
         raise
 
 
-def _apply(importing: QuerySet[ImportJob]) -> None:
+def _apply(run: JobRun[ImportJob]) -> None:
     with transaction.atomic():
-        job = (
-            importing.select_for_update(of=("self",)).select_related("intake", "created_by").first()
-        )
+        job = run.locked("intake", "created_by")
         if job is None:
             return
         try:
             count = rows_apply(job=job, by=job.created_by)
         except RuleViolation as error:
-            job.status, job.error = ImportStatus.FAILED, " ".join(error.messages)
-            job.finished_at = timezone.now()
-            job.save(update_fields=["status", "error", "finished_at"])
+            run.fail(" ".join(error.messages))
             return
-        job.status, job.imported, job.finished_at = ImportStatus.IMPORTED, count, timezone.now()
-        job.save(update_fields=["status", "imported", "finished_at"])
+        run.finish(ImportStatus.IMPORTED, imported=count)

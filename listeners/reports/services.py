@@ -5,13 +5,12 @@ import datetime
 import logging
 
 from django.core.files.base import ContentFile
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django_tasks import task
 
+from institute.jobs import JobClosed, JobRun, enqueue_on_commit
 from institute.models import District, Organisation, Region, User
-from institute.services import enqueue_on_commit
 from listeners.models import (
     ExportJob,
     ExportKind,
@@ -69,29 +68,23 @@ def export_job_start(*, kind: str, params: dict, language: str, by: User) -> Exp
 
 @task()
 def export_build(job_id: int) -> None:
-    """Write an export's file; the page polls the job for its progress."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, heartbeat_at=timezone.now()
+    """Write an export's file; the page polls the job for its progress. Only the worker that
+    claimed the job writes to it (institute.jobs): a late or second run stops."""
+    run = JobRun.claim(
+        ExportJob, job_id, from_status=ExportStatus.QUEUED, running=ExportStatus.RUNNING
     )
-    if not claimed:
+    if run is None:
         return  # already built, or being built by another worker
-    job = ExportJob.objects.get(pk=job_id)
-
-    def progress(done: int, total: int) -> None:
-        ExportJob.objects.filter(pk=job_id).update(
-            processed=done, total=total, heartbeat_at=timezone.now()
-        )
-
+    job = run.job("created_by")
     try:
-        data, filename = EXPORT_BUILDERS[job.kind](job, progress)
+        data, filename = EXPORT_BUILDERS[job.kind](job, run.progress)
+    except JobClosed:
+        return
     except Exception:
         logger.exception("Export %s failed", job_id)
         with override(job.language):
-            job.error = str(_("The export could not be prepared. Please try again."))
-        job.status, job.finished_at = ExportStatus.FAILED, timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
+            run.fail(str(_("The export could not be prepared. Please try again.")))
         return
-    job.refresh_from_db(fields=["processed", "total"])
     job.file.save(filename, ContentFile(data), save=False)
-    job.filename, job.status, job.finished_at = filename, ExportStatus.DONE, timezone.now()
-    job.save(update_fields=["file", "filename", "status", "finished_at"])
+    if not run.finish(ExportStatus.DONE, file=job.file.name, filename=filename):
+        job.file.delete(save=False)  # closed meanwhile: no row names the file
