@@ -1,6 +1,6 @@
 """Admin back-office: the register of issued documents and their number series, to read.
 
-A document is never edited or deleted (SPEC §7): a mistake is corrected by revoking it and
+A document is never edited or deleted: a mistake is corrected by revoking it and
 issuing a new one, through the services; the number series only ever grow.
 """
 

@@ -1,6 +1,6 @@
 """The issued document as a PDF: one pure function per output, each returning bytes.
 
-Everything a document certifies is read from its frozen `snapshot` (SPEC §7), never from the
+Everything a document certifies is read from its frozen `snapshot`, never from the
 listener or the programme as they stand today; only the number, the status, the duplicate
 mark and the verification address (with its QR code) are added. Kazakh first, Russian second
 (§8).
@@ -101,7 +101,7 @@ def render_document_pdf(document: Document, *, pdfa: bool = False) -> bytes:
 
 def render_documents_print_pdf(documents: Sequence[Document]) -> bytes:
     """The documents' stored PDFs joined in one file for the printer, one per page, in the
-    order given: exactly what was issued and hashed (SPEC §7), not a new rendering of it.
+    order given: exactly what was issued and hashed, not a new rendering of it.
     Joining costs about 6 ms a page where laying the pages out again cost 24; the fonts and
     images the pages share are kept once."""
     writer = PdfWriter()

@@ -1,4 +1,4 @@
-"""Issued documents (§12, SPEC §7): numbered without gaps, frozen as issued, never deleted."""
+"""Issued documents (§12): numbered without gaps, frozen as issued, never deleted."""
 
 import secrets
 
@@ -18,7 +18,7 @@ from listeners.rules import EnrollmentState
 
 
 class DocumentSeries(models.Model):
-    """The last serial used for one document kind in one year: the gapless series (SPEC §7).
+    """The last serial used for one document kind in one year: the gapless series.
     A number is taken by locking this row inside the transaction that issues the document."""
 
     kind = models.CharField(_("document kind"), max_length=16, choices=DocumentKind.choices)

@@ -42,7 +42,7 @@ def _iso_day(value: object) -> datetime.date | None:
 
 
 def certified(document: Document) -> dict:
-    """What the document certifies, read from its snapshot as issued (SPEC §7), in the
+    """What the document certifies, read from its snapshot as issued, in the
     reader's language where the snapshot has it. Nothing personal beyond the name.
 
     The names and titles are shown cleaned (institute.text.clean_name): a snapshot frozen

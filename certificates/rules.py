@@ -1,4 +1,4 @@
-"""Regulation of issued documents (§12, SPEC §2 and §7): their registration numbers.
+"""Regulation of issued documents (§12): their registration numbers.
 
 Each document kind has its own gapless series per calendar year; the number is readable:
 a prefix for the kind, the year and the serial, e.g. «КУ-2026-00017».
@@ -36,7 +36,7 @@ def number_key(number: str) -> str:
     return fold_lookalikes(number).translate(_NUMBER_FOLD)
 
 
-# §12, SPEC §2: the document's name as printed on it, Kazakh first (§8), Russian second.
+# §12: the document's name as printed on it, Kazakh first (§8), Russian second.
 DOCUMENT_TITLE = {
     DocumentKind.CERTIFICATE: {"kk": "Сертификат", "ru": "Сертификат"},
     DocumentKind.KUALIK: {"kk": "Куәлік", "ru": "Удостоверение"},

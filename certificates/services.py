@@ -101,7 +101,7 @@ def _check_issuable(enrollment: Enrollment) -> None:
 def document_snapshot(
     enrollment: Enrollment, *, institute: Institute, on: datetime.date
 ) -> dict[str, object]:
-    """What the document certifies, as it stands on the day of issue (SPEC §7): the document
+    """What the document certifies, as it stands on the day of issue: the document
     keeps this copy, so later edits to the listener, the programme or the institute change
     nothing on it. Dates are ISO strings."""
     listener, intake = enrollment.listener, enrollment.intake
@@ -259,7 +259,7 @@ def document_issue(
 
 @_issuing
 def document_duplicate(*, document: Document, by: User | None) -> Document:
-    """Issue a duplicate of a lost or damaged document (SPEC §7).
+    """Issue a duplicate of a lost or damaged document.
 
     The duplicate is a new document with its own number in the same kind's series (of this
     year), refers to the original (`duplicate_of`) and carries the original's frozen
@@ -329,7 +329,7 @@ def _revoke(document: Document, *, by: User | None, reason: str) -> None:
 def document_revoke(
     *, document: Document, by: User | None, reason: str, reissue: bool = False
 ) -> Document | None:
-    """Revoke a document issued by mistake, with the reason (SPEC §7: never edited).
+    """Revoke a document issued by mistake, with the reason (never edited).
 
     With `reissue`, issue the corrected document at once: a new number, `replaces` the
     revoked one, and a snapshot read afresh from today's data, since correcting it is the

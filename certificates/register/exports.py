@@ -1,4 +1,4 @@
-"""The register of issued documents as .xlsx, the way an auditor asks for it (SPEC §7).
+"""The register of issued documents as .xlsx, the way an auditor asks for it.
 
 One query whatever the number of rows; the rows stream into a write-only workbook with the
 sheet style of the other exports (institute.xlsx). What a document certifies (name,

@@ -80,7 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @require_GET
 @institute_staff
 def register_export(request: HttpRequest) -> HttpResponse:
-    """The filtered register as .xlsx, with the columns an auditor asks for (SPEC §7)."""
+    """The filtered register as .xlsx, with the columns an auditor asks for."""
     form = RegisterFilterForm(request.GET or None)
     data = exports.register_xlsx(documents=_filtered(form), language=get_language())
     return file_response(data, "documents.xlsx", XLSX, inline=False)
@@ -159,7 +159,7 @@ def document_archive_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_only
 def document_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     """A duplicate of a lost document: a new number referring to the original, which stops
-    being valid (SPEC §7)."""
+    being valid."""
     document = _document(pk)
     form = DuplicateForm(request.POST)
     if form.is_valid():
@@ -181,7 +181,7 @@ def document_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 @administrator_only
 def document_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     """Revoke a mistaken document with the reason, and issue the corrected one if asked: a
-    document is never edited (SPEC §7)."""
+    document is never edited."""
     document = _document(pk)
     form = RevokeForm(request.POST)
     if form.is_valid():

@@ -55,7 +55,7 @@ def _public() -> QuerySet[Document]:
 
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
-    """Anyone may check a document from its QR code (SPEC §7). An unknown token is a 404
+    """Anyone may check a document from its QR code. An unknown token is a 404
     that says the document is not in the register, with the look-up by number beside it.
     Not throttled: the token is 32 random characters, so there is nothing to guess at."""
     document = _public().filter(token=token).first()

@@ -1,5 +1,5 @@
 """The register of issued documents in the back-office: read, searched and filtered, never
-added, edited or deleted there (SPEC §7)."""
+added, edited or deleted there."""
 
 import datetime
 

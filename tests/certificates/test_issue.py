@@ -1,4 +1,4 @@
-"""Issuing a document (§12, SPEC §2 and §7): only for a completed enrollment, the kind the
+"""Issuing a document (§12): only for a completed enrollment, the kind the
 programme earns, a gapless number, a frozen snapshot, the PDF stored with its SHA-256."""
 
 import datetime

@@ -1,4 +1,4 @@
-"""What the database itself keeps true of issued documents (SPEC §7)."""
+"""What the database itself keeps true of issued documents."""
 
 import pytest
 from django.db import IntegrityError, transaction

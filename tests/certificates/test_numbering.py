@@ -1,4 +1,4 @@
-"""Registration numbers (SPEC §7): a gapless yearly series per document kind."""
+"""Registration numbers: a gapless yearly series per document kind."""
 
 import pytest
 from django.db import transaction

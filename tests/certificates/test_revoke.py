@@ -1,4 +1,4 @@
-"""Correcting and replacing documents (SPEC §7): never edited; a mistake is revoked, with a
+"""Correcting and replacing documents: never edited; a mistake is revoked, with a
 reason, and may be reissued from today's data; a lost one is replaced by a duplicate that
 refers to it and restates what it certified."""
 
