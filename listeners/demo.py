@@ -338,7 +338,8 @@ def _location(intake: IntakePlan) -> DistrictKey | None:
 
 
 def _path(rng: random.Random, state: str, status: str) -> list[str]:
-    """The states an enrollment went through to reach `state` (SPEC §4)."""
+    """The states an enrollment went through to reach `state`, each step one that
+    ENROLLMENT_TRANSITIONS allows."""
     if state == S.APPLIED:
         return [S.APPLIED]
     if state == S.WAITLISTED:
@@ -563,7 +564,7 @@ def _number_orders(orders: list[OrderPlan], intakes: list[IntakePlan]) -> list[O
 
 
 def build_external_upgrades(listeners: list[ListenerPlan]) -> list[ExternalUpgradePlan]:
-    """Upgrades some people bring from elsewhere (SPEC §3): most confirmed, some not yet;
+    """Upgrades some people bring from elsewhere: most confirmed, some not yet;
     a few that do not count (retraining, or without interruption from work)."""
     rng = random.Random("demo:external")
     titles = [t[0] for t in data.UPGRADE_TITLES]

@@ -60,7 +60,7 @@ class TeacherPlan:
 
 def iin_for(birth: datetime.date, *, female: bool, serial: int) -> str | None:
     """The IIN of a person born on `birth` with this serial, or None when no check digit
-    exists for these eleven digits (GLOSSARY.md)."""
+    exists for these eleven digits."""
     century = {1800: 1, 1900: 3, 2000: 5}[birth.year // 100 * 100] + int(female)
     head = f"{birth:%y%m%d}{century}{serial:04d}"
     digit = kz_check_digit(head)
