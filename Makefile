@@ -55,7 +55,6 @@ run: demo
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench --listeners $(BENCH_LISTENERS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_reports
 
 # `make load LOAD_DATABASE_URL=postgres://…` drives gunicorn with production settings on
 # 127.0.0.1 with locust (tests/load/run.py; README, Measured). The database must hold

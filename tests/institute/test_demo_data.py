@@ -5,14 +5,18 @@ promise against the rules the models, rules and services enforce.
 """
 
 import datetime
+import decimal
+import hashlib
+import json
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db.models import Model
 
-from courses.models import Intake, Programme, Session
+from courses.models import CommissionMember, Intake, Programme, Session
 from courses.rules import (
     Band,
     ProgrammeKind,
@@ -21,7 +25,16 @@ from courses.rules import (
     validate_session_hours,
 )
 from institute.demo import DEMO_PASSWORD, REFERENCE_DATE
-from institute.models import District, Institute, Organisation, Region, Role, Teacher, User
+from institute.models import (
+    Branch,
+    District,
+    Institute,
+    Organisation,
+    Region,
+    Role,
+    Teacher,
+    User,
+)
 from institute.rules import validate_bin
 from listeners.enrollment.services import seats_left
 from listeners.models import (
@@ -333,11 +346,11 @@ def test_the_default_demo_staffing_shows_fields_within_and_over_the_limit():
     plan, without a database, by the same rules the report applies."""
     import collections
 
+    from institute.contrib import demo_plan
     from institute.demo import DEFAULT_LISTENERS, data
-    from institute.demo.plan import build_plan
     from institute.rules import average_yearly_contingent, staffing_within_norm
 
-    plan = build_plan(DEFAULT_LISTENERS)
+    plan = demo_plan(DEFAULT_LISTENERS).plan
     year = REFERENCE_DATE.year
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     teachers = collections.Counter(teacher.field for teacher in plan.teachers)
@@ -356,3 +369,132 @@ def test_the_default_demo_staffing_shows_fields_within_and_over_the_limit():
         for code, _kk, _ru, _en, norm in data.FIELDS
     }
     assert 3 <= sum(within.values()) <= len(within) - 3
+
+
+# Each table's rows in the order they were written, by what a person reads (natural keys
+# rather than primary keys, which depend on the database's sequences).
+DIGEST_TABLES: list[tuple[type[Model], list[str]]] = [
+    (Region, ["code", "kind", "name_kk", "name_ru", "name_en"]),
+    (District, ["region__code", "kind", "name_kk", "name_ru"]),
+    (Institute, ["bin", "name_kk", "region__code", "licence_date"]),
+    (Branch, ["name_kk", "district__name_ru", "address"]),
+    (
+        Organisation,
+        ["bin", "name_kk", "name_ru", "kind", "district__name_ru", "address", "email", "phone"],
+    ),
+    (
+        Teacher,
+        [
+            "last_name", "first_name", "patronymic", "field__code", "position",
+            "academic_degree", "branch__name_ru",
+        ],
+    ),
+    (
+        User,
+        [
+            "username", "role", "first_name", "last_name", "email", "is_staff",
+            "is_superuser", "district__name_ru",
+        ],
+    ),
+    (
+        Programme,
+        ["code", "kind", "hours", "band", "title_kk", "field__code", "is_active", "language"],
+    ),
+    (
+        Intake,
+        [
+            "code", "programme__code", "start_date", "end_date", "capacity",
+            "state_order_seats", "contract_seats", "status", "language", "place",
+            "branch__name_ru", "district__name_ru", "methodologist__username", "cancel_reason",
+        ],
+    ),
+    (Session, ["intake__code", "date", "starts_at", "topic", "hours", "teacher__last_name"]),
+    (
+        CommissionMember,
+        [
+            "commission__intake__code", "commission__assessment_form", "full_name",
+            "position", "role",
+        ],
+    ),
+    (
+        Listener,
+        [
+            "iin", "passport_number", "citizenship", "last_name", "first_name", "patronymic",
+            "birth_date", "sex", "email", "phone", "organisation__bin", "position", "subject",
+            "employment_start", "last_upgrade_on", "user__username",
+        ],
+    ),
+    (
+        Order,
+        ["number", "date", "kind", "intake__code", "ground", "reason", "created_by__username"],
+    ),
+    (
+        Enrollment,
+        [
+            "listener__iin", "listener__passport_number", "intake__code", "basis", "state",
+            "grade", "price", "customer__bin", "contract_number", "completed_on", "applied_at",
+            "admission_order__number", "expulsion_order__number",
+        ],
+    ),
+    (
+        EnrollmentTransition,
+        [
+            "enrollment__listener__iin", "enrollment__intake__code", "from_state", "to_state",
+            "at", "by__username", "reason", "order__number",
+        ],
+    ),
+    (
+        ExternalUpgrade,
+        [
+            "listener__iin", "kind", "issuer", "document_number", "completed_on", "hours",
+            "confirmed_by__username", "confirmed_at",
+        ],
+    ),
+]  # fmt: skip
+
+# The counts and digests of the 300-listener demo as the single loader in institute wrote it
+# (before each app contributed its own part): the parts must write the very same data set.
+EXPECTED_DIGESTS = {
+    "Region": (20, "4cb800146ce556b4"),
+    "District": (66, "15a31ecb7561026f"),
+    "Institute": (1, "c963476b3603c9e0"),
+    "Branch": (2, "4adcd00f333735e5"),
+    "Organisation": (73, "79cfd97259dc5bf3"),
+    "Teacher": (20, "eeeb6d72019ab932"),
+    "User": (5, "42380b68b94c6f9c"),
+    "Programme": (60, "b03e23d5fd9842ca"),
+    "Intake": (40, "70bacb5f5ea5669d"),
+    "Session": (432, "6d05e55579ee8bcd"),
+    "CommissionMember": (100, "e5a6d0b732fdb8b1"),
+    "Listener": (300, "14e877b85774ca90"),
+    "Order": (106, "6b51ac7ad73cd393"),
+    "Enrollment": (748, "895c3770ea4cc5e4"),
+    "EnrollmentTransition": (2126, "d28b977ccd698545"),
+    "ExternalUpgrade": (31, "75f09788d5e6c8aa"),
+}
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return f"{value:.2f}"
+    return value
+
+
+def digests() -> dict[str, tuple[int, str]]:
+    result = {}
+    for model, fields in DIGEST_TABLES:
+        rows = [
+            [_plain(value) for value in row]
+            for row in model.objects.order_by("pk").values_list(*fields)
+        ]
+        text = json.dumps(rows, ensure_ascii=False).encode()
+        result[model.__name__] = (len(rows), hashlib.sha256(text).hexdigest()[:16])
+    return result
+
+
+def test_the_data_set_is_the_one_the_single_loader_wrote(demo):
+    assert digests() == EXPECTED_DIGESTS

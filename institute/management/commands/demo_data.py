@@ -4,17 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from courses.models import Intake, Programme, Session
+from institute.contrib import demo_collides, demo_counts, demo_ensure, demo_load
 from institute.demo import DEFAULT_LISTENERS, DEMO_PASSWORD, REFERENCE_DATE
-from institute.demo.load import (
-    ACCOUNTS,
-    accounts_ensure,
-    database_has_data,
-    demo_is_loaded,
-    demo_load,
-)
-from institute.models import District, Organisation, Region, Teacher
-from listeners.models import Enrollment, EnrollmentTransition, ExternalUpgrade, Listener, Order
+from institute.demo.load import ACCOUNTS, demo_is_loaded
 
 MINIMUM_LISTENERS = 50
 
@@ -51,13 +43,13 @@ class Command(BaseCommand):
         if listeners < MINIMUM_LISTENERS:
             raise CommandError(f"--listeners must be at least {MINIMUM_LISTENERS}.")
         if demo_is_loaded():
-            accounts_ensure()
+            demo_ensure()
             self.stdout.write(
                 "demo data already loaded (demo accounts checked); "
                 "`manage.py flush` empties the database for a fresh load."
             )
             return
-        if database_has_data():
+        if demo_collides():
             raise CommandError(
                 "The database already holds an institute, organisations, programmes, intakes "
                 "or listeners that are not the demo's: demo data is loaded only into an empty "
@@ -75,21 +67,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"Demo data loaded in {time.monotonic() - started:.1f} s:")
         )
-        for label, model in [
-            ("regions", Region),
-            ("districts", District),
-            ("organisations", Organisation),
-            ("teachers", Teacher),
-            ("programmes", Programme),
-            ("intakes", Intake),
-            ("sessions", Session),
-            ("listeners", Listener),
-            ("enrollments", Enrollment),
-            ("state changes", EnrollmentTransition),
-            ("orders", Order),
-            ("upgrades from elsewhere", ExternalUpgrade),
-        ]:
-            self.stdout.write(f"  {label:<24} {model.objects.count():>9}")
+        for label, count in demo_counts():
+            self.stdout.write(f"  {label:<24} {count:>9}")
         self.stdout.write("`manage.py demo_data --accounts` lists the demo accounts.")
 
     def _print_accounts(self) -> None:

@@ -1,0 +1,102 @@
+"""The certificates' timings for `manage.py bench` (found by institute.contrib): issuing
+documents end to end, one document's PDF and the print of a batch, on the demo data.
+
+Timings are printed, never asserted; the numbers go to the README.
+"""
+
+import datetime
+import statistics
+import tempfile
+
+from django.db import transaction
+from django.test import override_settings
+
+from certificates.documents import render_document_pdf, render_documents_print_pdf
+from certificates.issuing.services import documents_issue_missing
+from certificates.models import Document
+from courses.models import Intake, Programme
+from courses.rules import ProgrammeKind
+from institute.contrib import Bench, bench, timed
+from institute.demo import REFERENCE_DATE
+from institute.models import Institute, User
+from listeners.models import Enrollment, Listener, Order
+from listeners.rules import EnrollmentState, OrderKind
+
+
+@bench("documents")
+def documents(run: Bench, *, documents: int = 300) -> None:
+    """Issue `documents` documents to a new intake of completed enrollments end to end
+    (number, snapshot, PDF, file, audit), then time one document's PDF and the print of
+    all of them on one PDF. Rolled back; the PDFs go to a temporary folder."""
+    # A PDF is timed over more runs than a query: one run is short and varies more.
+    repeat = max(run.repeat, 15)
+    with tempfile.TemporaryDirectory() as media, override_settings(MEDIA_ROOT=media):
+        with transaction.atomic():
+            if Institute.current() is None:
+                Institute.objects.create(
+                    name_kk="Бенчмарк институты",
+                    name_ru="Институт бенчмарка",
+                    bin="940140000385",
+                    head_name="Қ. Жұмабеков",
+                    head_title_kk="Директор",
+                    head_title_ru="Директор",
+                    city_kk="Павлодар қ.",
+                    city_ru="г. Павлодар",
+                )
+            programme = Programme.objects.create(
+                code="BENCH-DOCS",
+                kind=ProgrammeKind.UPGRADE,
+                hours=72,
+                title_kk="Бастауыш сыныптарда жаңартылған білім беру мазмұны",
+                title_ru="Обновлённое содержание образования в начальных классах",
+            )
+            start = REFERENCE_DATE - datetime.timedelta(days=20)
+            end = REFERENCE_DATE - datetime.timedelta(days=9)
+            intake = Intake.objects.create(
+                programme=programme,
+                code="BENCH-DOCS-1",
+                start_date=start,
+                end_date=end,
+                capacity=documents,
+                state_order_seats=documents,
+            )
+            order = Order.objects.create(
+                kind=OrderKind.ADMISSION,
+                number="BENCH-1",
+                date=start,
+                intake=intake,
+                head_name="Қ. Жұмабеков",
+            )
+            Enrollment.objects.bulk_create(
+                Enrollment(
+                    listener=listener,
+                    intake=intake,
+                    state=EnrollmentState.COMPLETED,
+                    admission_order=order,
+                    completed_on=end,
+                )
+                for listener in Listener.objects.order_by("pk")[:documents]
+            )
+            by = User.objects.order_by("pk").first()
+            bulk = timed(lambda: documents_issue_missing(intake=intake, by=by))
+            issued = bulk.result
+            batch = list(Document.objects.filter(enrollment__intake=intake).order_by("serial"))
+            singles = [timed(lambda: render_document_pdf(batch[0])) for _ in range(repeat)]
+            printing = timed(lambda: render_documents_print_pdf(batch))
+            transaction.set_rollback(True)
+    # Wall time, and the process's CPU time: the two differ when other work shares the CPUs.
+    run.write(f"documents ({issued} issued to one intake; rolled back), wall (CPU):")
+    wall = statistics.median(t.wall for t in singles)
+    cpu = statistics.median(t.cpu for t in singles)
+    run.write(f"  {f'one document PDF, median of {repeat}':<48} {wall:9.1f} ms ({cpu:.1f} ms)")
+    pages = max(len(batch), 1)
+    run.write(
+        f"  {f'print of {len(batch)} documents on one PDF':<48} {printing.wall:9.1f} ms"
+        f" ({printing.cpu:.1f} ms); per page {printing.wall / pages:.1f} ms"
+        f" ({printing.cpu / pages:.1f} ms)"
+    )
+    run.write(
+        f"  {f'bulk issue of {issued}, end to end':<48} {bulk.wall:9.1f} ms"
+        f" ({bulk.cpu:.1f} ms); per document {bulk.wall / max(issued, 1):.1f} ms"
+        f" ({bulk.cpu / max(issued, 1):.1f} ms)"
+    )
