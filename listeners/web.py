@@ -1,5 +1,5 @@
 """What the staff's pages about listeners share: an intake or enrollment or 404, the count of
-people a district methodologist does not see, file responses, the state badges."""
+people a district methodologist does not see, file responses, and the ids typed into forms."""
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,7 +12,6 @@ from listeners.models import (
     ExternalUpgrade,
     scan_type,
 )
-from listeners.rules import EnrollmentState as S
 
 
 def intake_or_404(pk: int) -> Intake:
@@ -56,18 +55,6 @@ def scan_response(upgrade: ExternalUpgrade) -> FileResponse:
         content_type=content_type,
         filename=f"upgrade-{upgrade.pk}.{extension}",
     )
-
-
-STATE_BADGES = {
-    S.APPLIED: "",
-    S.WAITLISTED: "warn",
-    S.ADMITTED: "ok",
-    S.COMPLETED: "ok",
-    S.FAILED: "bad",
-    S.EXPELLED: "bad",
-    S.WITHDRAWN: "",
-    S.REJECTED: "bad",
-}
 
 
 def id_or_zero(value: str | None) -> int:

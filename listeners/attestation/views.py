@@ -20,7 +20,7 @@ from listeners.attestation.forms import (
 from listeners.attestation.services import MemberData, commission_order
 from listeners.rules import EnrollmentState as S
 from listeners.rules import Grade
-from listeners.web import STATE_BADGES, hidden_count, id_or_zero, intake_or_404
+from listeners.web import hidden_count, id_or_zero, intake_or_404
 
 # --- attestation (§21) -----------------------------------------------------------------------
 
@@ -48,7 +48,6 @@ def _attestation_page(
     )
     posted = posted or {}
     for enrollment in enrollments:
-        enrollment.badge = STATE_BADGES.get(enrollment.state, "")
         enrollment.posted_result, enrollment.posted_grade, enrollment.posted_remark = posted.get(
             enrollment.pk, ("", "", "")
         )

@@ -39,7 +39,6 @@ from listeners.models import (
 from listeners.rules import APPLICANT_STATES, OrderKind
 from listeners.rules import EnrollmentState as S
 from listeners.web import (
-    STATE_BADGES,
     enrollment_or_404,
     hidden_count,
     intake_or_404,
@@ -75,8 +74,6 @@ def _page(
         visible.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     )
     page = Paginator(enrollments, ENROLLMENTS_PER_PAGE).get_page(request.GET.get("page"))
-    for enrollment in page.object_list:
-        enrollment.badge = STATE_BADGES.get(enrollment.state, "")
     if expelling is None and request.GET.get("expel", "").isdigit():
         expelling = (
             visible.select_related("listener")
