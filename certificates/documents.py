@@ -88,14 +88,16 @@ def documents_html(documents: Sequence[Document]) -> tuple[str, dict[str, bytes]
         return render_to_string("certificates/pdf/document.html", context), images
 
 
-def render_document_pdf(document: Document, *, pdfa: bool = False) -> bytes:
-    """The document as issued, one A4 landscape page; `pdfa` gives a PDF/A-3b archival copy."""
+def render_document_pdf(document: Document, *, pdfa: bool = False, stamp: str = "") -> bytes:
+    """The document as issued, one A4 landscape page; `pdfa` gives a PDF/A-3b archival copy,
+    `stamp` the electronic-signature stamp it is signed under (institute.signing)."""
     html, images = documents_html([document])
     return html_to_pdf(
         html,
         presubset_fonts=True,
         pdf_variant=PDFA_VARIANT if pdfa else None,
         resources=images,
+        stamp=stamp,
     )
 
 

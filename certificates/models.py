@@ -105,6 +105,14 @@ class Document(models.Model):
     revocation_reason = models.TextField(_("reason for revocation"), blank=True)
     pdf = models.FileField(_("PDF"), upload_to="documents/%Y/", blank=True)
     pdf_sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True)
+    # The institute's electronic signature on the stored PDF (institute.signing): when, by
+    # whom as the certificate names the signer, and which certificate (its SHA-256), so a
+    # replaced key is still known. Empty for a document issued without a configured key.
+    signed_at = models.DateTimeField(_("signed"), null=True, blank=True)
+    signer_name = models.CharField(_("signed by"), max_length=300, blank=True)
+    signer_fingerprint = models.CharField(
+        _("signing certificate (SHA-256)"), max_length=64, blank=True
+    )
 
     class Meta:
         verbose_name = _("document")

@@ -9,7 +9,6 @@ entry in the audit trail.
 
 import datetime
 import functools
-import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar
@@ -28,6 +27,7 @@ from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_nu
 from institute.models import AuditEntry, Institute, User
 from institute.rules import RuleViolation
 from institute.services import log_action
+from institute.signing.pades import pdf_signed
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -185,14 +185,19 @@ def _issuing(service: Callable[P, R]) -> Callable[P, R]:
 
 
 def _document_save(document: Document, *, by: User | None) -> Document:
-    """Render the document's PDF, store it with its SHA-256, save the document and log it.
-    Runs in the issuing transaction (`_issuing`), after the number is allocated. The renderer
-    is looked up on its module at each call, so a test can make it fail half way."""
-    data = documents.render_document_pdf(document)
-    document.pdf_sha256 = hashlib.sha256(data).hexdigest()
+    """Render the document's PDF, sign it with the institute's key (institute.signing),
+    store the signed file with its SHA-256, save the document and log it. Runs in the issuing
+    transaction (`_issuing`), after the number is allocated: a document that cannot be
+    signed now (SigningFailed) rolls the whole issue back, number included. The renderer is
+    looked up on its module at each call, so a test can make it fail half way."""
+    signed = pdf_signed(lambda stamp: documents.render_document_pdf(document, stamp=stamp))
+    document.pdf_sha256 = signed.sha256
+    document.signed_at = signed.signed_at
+    document.signer_name = signed.signer_name
+    document.signer_fingerprint = signed.fingerprint
     document.pdf.save(
         f"{document.kind}-{document.year}-{document.serial:05d}.pdf",
-        ContentFile(data),
+        ContentFile(signed.data),
         save=False,
     )
     if _pdfs_written.get():

@@ -3,6 +3,7 @@ import re
 
 from django import forms
 from django.apps import AppConfig
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.db.backends.signals import connection_created
 from django.utils.translation import gettext_lazy as _
@@ -60,3 +61,9 @@ class InstituteConfig(AppConfig):
         # forms. The subclasses with validators of their own (e-mail, URL, slug) refuse
         # control characters through those.
         forms.CharField.default_validators = [validate_no_control]
+        # A server that must sign refuses to start without a usable key (README, Signed
+        # documents); otherwise pyHanko is loaded only when a document is issued.
+        if settings.SIGNING_REQUIRED:
+            from institute.signing.pades import signing_check_startup
+
+            signing_check_startup()

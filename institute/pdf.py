@@ -125,6 +125,16 @@ def _fonts(presubset: bool) -> tuple[FontConfiguration, weasyprint.CSS]:
     return cached
 
 
+def _stamp_css(font_config: FontConfiguration) -> weasyprint.CSS:
+    cached = getattr(_cache, "stamp", None)
+    if cached is None or cached[0] is not font_config:
+        cached = _cache.stamp = (
+            font_config,
+            weasyprint.CSS(string=STAMP_CSS, font_config=font_config),
+        )
+    return cached[1]
+
+
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Python's cycle collector walks WeasyPrint's whole box tree again and again while a
@@ -139,26 +149,43 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# The electronic-signature stamp (institute.signing): a running element placed in the bottom
+# left page margin of every page, where the documents' templates keep the room free.
+STAMP_CSS = """
+.esign-stamp { position: running(esign); font-family: "Document Sans", "DejaVu Sans";
+  font-size: 6.5pt; line-height: 1.2; color: #1f3a5f; border: .6pt solid #1f3a5f;
+  padding: .5mm 1.5mm; }
+@page { @bottom-left { content: element(esign); vertical-align: middle; width: 110mm; } }
+"""
+
+
 def html_to_pdf(
     html: str,
     *,
     presubset_fonts: bool = False,
     pdf_variant: str | None = None,
     resources: Mapping[str, bytes] | None = None,
+    stamp: str = "",
 ) -> bytes:
     """Render an HTML document to PDF bytes, A4, with the DejaVu fonts embedded.
 
     `presubset_fonts` uses the cut-down DejaVu faces (Latin, Cyrillic and punctuation only),
     loaded once per thread: the issued documents, rendered by the hundred. `pdf_variant` is WeasyPrint's,
     e.g. "pdf/a-3b" for an archival copy. `resources` maps `memory:…` URLs the HTML uses
-    to bytes made by the caller (see StaticOnlyFetcher).
+    to bytes made by the caller (see StaticOnlyFetcher). `stamp` is the HTML of the
+    signature stamp (institute.signing.stamp_html), printed in the bottom margin.
     """
     base_url = STATIC_DIR.as_uri() + "/"
     font_config, fonts = _fonts(presubset_fonts)
+    stylesheets = [fonts]
+    if stamp:
+        head, body_end, tail = html.rpartition("</body>")
+        html = f"{head}{stamp}{body_end}{tail}" if body_end else html + stamp
+        stylesheets.append(_stamp_css(font_config))
     document = weasyprint.HTML(
         string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher(resources=resources)
     )
     with _gc_paused():
         return document.write_pdf(
-            stylesheets=[fonts], font_config=font_config, pdf_variant=pdf_variant
+            stylesheets=stylesheets, font_config=font_config, pdf_variant=pdf_variant
         )

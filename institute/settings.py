@@ -41,6 +41,22 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # can check the document. Set it to the real https:// address in production.
 PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
 
+# The institute's electronic digital signature on every document it issues (PAdES;
+# institute/signing/pades.py, README "Signed documents"): its PKCS#12 key from the national
+# certification authority and the key's password, the RFC 3161 time-stamping service, and
+# the root certificates documents are validated against (the current and any earlier root,
+# so documents signed with a replaced key still verify). Without a key documents are issued
+# unsigned; with SIGNING_REQUIRED the server refuses to start without a usable key.
+SIGNING_KEY_FILE = env.str("SIGNING_KEY_FILE", default="")
+SIGNING_KEY_PASSWORD = env.str("SIGNING_KEY_PASSWORD", default="")
+SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
+SIGNING_TRUST_ROOTS = env.list("SIGNING_TRUST_ROOTS", default=[])
+SIGNING_REQUIRED = env.bool("SIGNING_REQUIRED", default=False)
+SIGNING_TIMEOUT = env.float("SIGNING_TIMEOUT", default=10.0)
+SIGNING_LOCATION = env.str("SIGNING_LOCATION", default="")
+# An issuing job whose timestamps fail waits this long before it tries again.
+SIGNING_RETRY_SECONDS = env.int("SIGNING_RETRY_SECONDS", default=60)
+
 INSTALLED_APPS = [
     # First: its ready() gives every form text field the refusal of control characters
     # before the admin (next) builds the admin modules' forms (institute.apps).

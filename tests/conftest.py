@@ -234,6 +234,34 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
+def test_pki():
+    """A real test PKI on 127.0.0.1 (root and issuing CA, TSA, OCSP, CRLs) for this test
+    process, with the institute's keys as PKCS#12 files (institute.signing.testpki)."""
+    from institute.signing import testpki
+
+    pki = testpki.start()
+    yield pki
+    pki.stop()
+
+
+def use_signing_key(settings, pki, label: str = "signer-rsa") -> None:
+    from institute.signing import testpki
+
+    settings.SIGNING_KEY_FILE = str(pki.p12[label])
+    settings.SIGNING_KEY_PASSWORD = testpki.PASSWORD
+    settings.SIGNING_TSA_URL = pki.tsa_url
+    settings.SIGNING_TRUST_ROOTS = [str(pki.root_pem)]
+
+
+@pytest.fixture
+def signing(settings, test_pki):
+    """Documents signed for real with the institute's RSA key, timestamped by the test TSA,
+    validated against the test root."""
+    use_signing_key(settings, test_pki)
+    return test_pki
+
+
+@pytest.fixture(scope="session")
 def chromium():
     """Chromium driven by Playwright. Locally the browser tests skip when Playwright or
     Chromium is missing; in CI (CI=true) that is a failure."""

@@ -2,9 +2,12 @@
 background job whose page shows how far it has got. The task lives here, beside the
 service that enqueues it; it takes the job's id and starts once the job is committed."""
 
+import datetime
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -14,6 +17,7 @@ from courses.models import Intake
 from institute.jobs import JobClosed, JobRun, enqueue_on_commit, jobs_close_stale
 from institute.models import User
 from institute.rules import RuleViolation
+from institute.signing.pades import SigningFailed
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -104,6 +108,16 @@ def documents_issue_job(job_id: int) -> None:
         issued = documents_issue_missing(intake=job.intake, by=job.created_by, progress=progress)
     except JobClosed:
         return
+    except SigningFailed as error:
+        if not error.transient:
+            run.fail(" ".join(error.messages))
+            return
+        # The time-stamping service did not answer: what was issued stays whole, the document
+        # that failed was not issued at all (its number went back), and the job waits in the
+        # queue, saying why, to be tried again.
+        run.finish(IssueJobStatus.QUEUED, error=" ".join(error.messages), finished_at=None)
+        _retry_later(job_id)
+        return
     except RuleViolation as error:
         run.fail(" ".join(error.messages))
         return
@@ -111,4 +125,15 @@ def documents_issue_job(job_id: int) -> None:
         # Whole documents issued so far stay; starting the job again issues the rest.
         run.fail(str(error))
         raise
-    run.finish(IssueJobStatus.DONE, issued=issued)
+    run.finish(IssueJobStatus.DONE, issued=issued, error="")
+
+
+def _retry_later(job_id: int) -> None:
+    """Queue the job's task again after SIGNING_RETRY_SECONDS, where the task backend can
+    defer (the worker's database backend does); a backend that runs tasks at once (the
+    tests) leaves the job queued for a person or a test to start."""
+    task = documents_issue_job
+    if not task.get_backend().supports_defer:
+        return
+    run_after = timezone.now() + datetime.timedelta(seconds=settings.SIGNING_RETRY_SECONDS)
+    task.using(run_after=run_after).enqueue(job_id)
