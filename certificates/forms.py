@@ -107,3 +107,13 @@ class VerifyForm(forms.Form):
 
     def clean_surname(self) -> str:
         return fold_lookalikes(self.cleaned_data["surname"])
+
+
+class FileCheckForm(forms.Form):
+    """The public check of a PDF file: one file, read in memory (certificates.verify)."""
+
+    file = forms.FileField(
+        label=_("PDF file of the document"),
+        help_text=_("The file is checked and forgotten: it is not kept. At most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )

@@ -6,5 +6,6 @@ from certificates.verify import views
 
 urlpatterns = [
     path("verify/", views.verify_lookup, name="verify_lookup"),
+    path("verify/file/", views.verify_file, name="verify_file"),
     path("verify/<str:token>/", views.verify, name="verify"),
 ]

@@ -11,11 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates.forms import VerifyForm
+from certificates.forms import FileCheckForm, VerifyForm
 from certificates.models import Document
 from certificates.pages import certified
+from certificates.verify.check import MAX_FILE_BYTES, FileCheck, Outcome, file_check
+from certificates.verify.uploads import MemoryOnlyUpload
 from institute.auth import client_address
 from institute.text import fold_lookalikes
 
@@ -42,11 +45,18 @@ def _verified(
     context = {
         "document": document,
         "certified": certified(document),
-        "replaced_by": list(document.replaced_by.order_by("issued_at")),
-        "later_duplicates": list(document.duplicates.order_by("issued_at")),
+        **_standing(document),
         **_lookup_form(request, form),
     }
     return render(request, "certificates/verify.html", context)
+
+
+def _standing(document: Document) -> dict:
+    """What stands today: the documents issued in its place."""
+    return {
+        "replaced_by": list(document.replaced_by.order_by("issued_at")),
+        "later_duplicates": list(document.duplicates.order_by("issued_at")),
+    }
 
 
 def _public() -> QuerySet[Document]:
@@ -136,3 +146,43 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
         _count_failure(request)
         return render(request, page, {"not_found": True, **_lookup_form(request, form)})
     return _verified(request, document, form)
+
+
+FILE_PAGE = "certificates/verify_file.html"
+# Outcomes that say the upload could not be checked at all: the form answers 400.
+UNCHECKED = {Outcome.NOT_PDF, Outcome.BROKEN, Outcome.ENCRYPTED, Outcome.TOO_LARGE}
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def verify_file(request: HttpRequest) -> HttpResponse:
+    """Anyone may check a PDF file they hold: whether it is a document of the register,
+    unchanged since issue, who signed it and when, and whether it stands today. The upload
+    is held in memory only, up to MAX_FILE_BYTES (MemoryOnlyUpload), and never stored.
+
+    The upload handlers must be set before the body is read, so CSRF is checked after
+    (csrf_protect below), as Django documents for views that change them."""
+    if request.method == "GET":
+        return render(request, FILE_PAGE, {"form": FileCheckForm()})
+    handler = MemoryOnlyUpload(request, limit=MAX_FILE_BYTES)
+    request.upload_handlers = [handler]
+    return _verify_file_posted(request, handler)
+
+
+@csrf_protect
+def _verify_file_posted(request: HttpRequest, handler: MemoryOnlyUpload) -> HttpResponse:
+    form = FileCheckForm(request.POST, request.FILES)
+    if handler.too_large:
+        result = FileCheck(Outcome.TOO_LARGE)
+    elif not form.is_valid():
+        return render(request, FILE_PAGE, {"form": form}, status=400)
+    else:
+        result = file_check(form.cleaned_data["file"].read())
+    context = {"form": FileCheckForm(), "check": result, "outcome": result.outcome.value}
+    if result.document is not None:
+        context |= {
+            "document": result.document,
+            "certified": certified(result.document),
+            **_standing(result.document),
+        }
+    return render(request, FILE_PAGE, context, status=400 if result.outcome in UNCHECKED else 200)

@@ -21,6 +21,8 @@ and the validation context, whose fetched OCSP answers and CRLs are reused for e
 document of a batch rather than asked for again each time.
 """
 
+import asyncio
+import concurrent.futures
 import datetime
 import hashlib
 import io
@@ -29,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from asn1crypto import pem, x509
 from cryptography.hazmat.primitives import serialization
@@ -49,6 +52,7 @@ from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBack
 
 from institute.rules import RuleViolation
 
+T = TypeVar("T")
 FIELD_NAME = "InstituteSignature"
 # How long one signer's validation context (its cached OCSP answers and CRLs) is reused.
 CONTEXT_LIFETIME = 600.0
@@ -72,6 +76,18 @@ class SigningFailed(RuleViolation):
     def __init__(self, message: str, *, transient: bool) -> None:
         super().__init__(message, code="signing_retry" if transient else "signing_failed")
         self.transient = transient
+
+
+def outside_event_loop(function: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Call `function`, in a thread of its own when this thread runs an event loop: pyHanko's
+    synchronous calls start one with asyncio.run, which refuses to nest (an ASGI server,
+    a browser test driving Playwright)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 class _KeySigner(signers.SimpleSigner):
@@ -296,7 +312,8 @@ class DocumentSigner:
         )
         out = io.BytesIO()
         try:
-            pdf_signer.sign_pdf(
+            outside_event_loop(
+                pdf_signer.sign_pdf,
                 writer,
                 output=out,
                 bytes_reserved=RESERVED_BYTES,

@@ -20,7 +20,12 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from institute.signing.pades import certificate_fingerprint, certificate_name, trust_roots
+from institute.signing.pades import (
+    certificate_fingerprint,
+    certificate_name,
+    outside_event_loop,
+    trust_roots,
+)
 
 
 class NotReadable(ValueError):
@@ -101,7 +106,7 @@ def signature_facts(data: bytes) -> list[SignatureFacts]:
     for signature in embedded:
         context = dss.as_validation_context(settings) if dss else ValidationContext(**settings)
         try:
-            status = validate_pdf_signature(signature, context)
+            status = outside_event_loop(validate_pdf_signature, signature, context)
         except (ValueError, KeyError, TypeError) as error:
             raise NotReadable("broken") from error
         certificate: x509.Certificate = status.signing_cert

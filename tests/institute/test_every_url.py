@@ -234,6 +234,7 @@ TABLE: dict[str, tuple[dict, dict | None]] = {
     "certificates:issue_job_status": (STAFF, None),
     "certificates:intake_print": (STAFF, None),
     "certificates:verify_lookup": (PUBLIC, POST_PUBLIC),
+    "certificates:verify_file": (PUBLIC, POST_PUBLIC),
     "certificates:verify": (PUBLIC, None),
     "portal:home": (ME, None),
     "portal:courses": (ME, None),

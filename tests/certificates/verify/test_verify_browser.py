@@ -61,3 +61,47 @@ def test_a_visitor_on_a_phone_checks_a_document_typed_loosely_and_is_paused_afte
     expect(page.locator(".verdict")).to_contain_text("Тізілімде жоқ")
     expect(page.get_by_label("Тіркеу нөмірі")).to_be_disabled()  # still paused
     context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_an_employer_on_a_phone_drops_the_signed_pdf_and_then_a_tampered_copy(
+    browser, live_server, settings, tmp_path, signing
+):
+    from playwright.sync_api import expect
+
+    from certificates.services import document_issue
+    from tests.certificates.conftest import make_completed, make_issuing_institute
+
+    settings.MEDIA_ROOT = tmp_path
+    make_issuing_institute()
+    document = document_issue(
+        enrollment=make_completed(last_name="Сейітова"), by=make_user("administrator", "admin")
+    )
+    with document.pdf.open("rb") as stored:
+        data = stored.read()
+    tampered = bytearray(data)
+    tampered[tampered.find(b"stream") + 40] ^= 0x01
+
+    context = browser.new_context(viewport=PHONE)
+    context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.goto(f"{live_server.url}/documents/verify/")
+    page.get_by_role("link", name="Check a PDF file you were sent").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check a PDF file")
+    page.get_by_label("PDF file of the document").set_input_files(
+        {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": data}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator(".verdict.valid")).to_contain_text(document.number)
+    expect(page.get_by_text("unchanged since signing")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    page.get_by_label("PDF file of the document").set_input_files(
+        {"name": "certificate.pdf", "mimeType": "application/pdf", "buffer": bytes(tampered)}
+    )
+    page.get_by_role("button", name="Check the file").click()
+    expect(page.locator(".verdict.revoked")).to_contain_text("Changed after signing")
+    context.close()
