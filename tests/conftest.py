@@ -247,10 +247,8 @@ def test_pki():
 def use_signing_key(settings, pki, label: str = "signer-rsa") -> None:
     from institute.signing import testpki
 
-    settings.SIGNING_KEY_FILE = str(pki.p12[label])
-    settings.SIGNING_KEY_PASSWORD = testpki.PASSWORD
-    settings.SIGNING_TSA_URL = pki.tsa_url
-    settings.SIGNING_TRUST_ROOTS = [str(pki.root_pem)]
+    for name, value in testpki.signing_settings(pki, label).items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture

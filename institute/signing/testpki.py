@@ -257,3 +257,13 @@ def _pem(der: bytes) -> bytes:
     from asn1crypto import pem
 
     return pem.armor("CERTIFICATE", der)
+
+
+def signing_settings(pki: TestPKI, label: str = "signer-rsa") -> dict:
+    """The settings that make the register sign with `label`'s key of `pki`."""
+    return {
+        "SIGNING_KEY_FILE": str(pki.p12[label]),
+        "SIGNING_KEY_PASSWORD": PASSWORD,
+        "SIGNING_TSA_URL": pki.tsa_url,
+        "SIGNING_TRUST_ROOTS": [str(pki.root_pem)],
+    }
