@@ -123,6 +123,11 @@ class InstituteKey:
     fingerprint: str
 
     @property
+    def private_key(self):
+        """The key as pyca/cryptography holds it (RSA or EC), e.g. to sign a credential."""
+        return self.signer._private
+
+    @property
     def not_after(self) -> datetime.datetime:
         return self.certificate.not_valid_after
 
