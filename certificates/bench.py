@@ -104,7 +104,7 @@ def documents(run: Bench, *, documents: int = 300) -> None:
                 )
                 for enrollment in Enrollment.objects.filter(intake=intake)
             )
-            pki = testpki.start()
+            pki = testpki.start(own_process=True)
             try:
                 with override_settings(**testpki.signing_settings(pki)):
                     signer = document_signer()

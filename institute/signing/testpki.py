@@ -12,8 +12,11 @@ certomancer is a development dependency: import this module only from tests and 
 
 import datetime
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,44 +206,85 @@ class TestPKI:
     p12: dict[str, Path] = field(default_factory=dict)
     _server: object = None
     _thread: threading.Thread | None = None
+    _process: subprocess.Popen | None = None
 
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=10)
 
 
-def start(folder: Path | None = None) -> TestPKI:
-    """Generate the keys, build the certificates and serve TSA, OCSP and CRLs on 127.0.0.1."""
+def _build(folder: Path, port: int):
+    """Generate the keys and certificates in `folder`, write the PKCS#12 files and the root,
+    and return the animator (the WSGI app serving TSA, OCSP and CRLs) and the TestPKI."""
     from certomancer.integrations.animator import Animator, AnimatorArchStore
     from certomancer.registry import CertLabel, CertomancerConfig
-    from werkzeug.serving import make_server
 
-    folder = Path(folder or tempfile.mkdtemp(prefix="institute-pki-"))
     for label, (kind, _issuer, _extras) in _CERTS.items():
         _write_key(folder / f"{label}.key.pem", kind)
-    port = _free_port()
     url = f"http://127.0.0.1:{port}"
     now = datetime.datetime.now(datetime.UTC)
     config = CertomancerConfig(_config(now, url), key_search_dir=str(folder))
     arch = config.get_pki_arch(ARCH)
-    pki = TestPKI(
+    pki = _described(folder, port)
+    pki.root_pem.write_bytes(_pem(arch.get_cert(CertLabel("root")).dump()))
+    for label, path in pki.p12.items():
+        path.write_bytes(arch.package_pkcs12(CertLabel(label), password=PASSWORD.encode()))
+    return Animator(AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False), pki
+
+
+def _described(folder: Path, port: int) -> TestPKI:
+    url = f"http://127.0.0.1:{port}"
+    return TestPKI(
         folder=folder,
         url=url,
         tsa_url=f"{url}/{ARCH}/tsa/tsa",
         root_pem=folder / "root.pem",
+        p12={label: folder / f"{label}.p12" for label in SIGNERS},
     )
-    pki.root_pem.write_bytes(_pem(arch.get_cert(CertLabel("root")).dump()))
-    for label in SIGNERS:
-        path = folder / f"{label}.p12"
-        path.write_bytes(arch.package_pkcs12(CertLabel(label), password=PASSWORD.encode()))
-        pki.p12[label] = path
-    app = Animator(AnimatorArchStore({arch.arch_label: arch}), with_web_ui=False)
+
+
+def start(folder: Path | None = None, *, own_process: bool = False) -> TestPKI:
+    """Generate the keys, build the certificates and serve TSA, OCSP and CRLs on 127.0.0.1:
+    in a thread of this process, or (`own_process`, for the benchmark) in a process of its
+    own, so that the authority's work is not counted as the register's."""
+    from werkzeug.serving import make_server
+
+    folder = Path(folder or tempfile.mkdtemp(prefix="institute-pki-"))
+    port = _free_port()
+    if own_process:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "institute.signing.testpki", str(folder), str(port)],
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        ready = folder / "ready"
+        deadline = time.monotonic() + 120
+        while not ready.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("the test PKI did not start")
+            time.sleep(0.1)
+        pki = _described(folder, port)
+        pki._process = process
+        return pki
+    app, pki = _build(folder, port)
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
     thread = threading.Thread(target=server.serve_forever, name="test-pki", daemon=True)
     thread.start()
     pki._server, pki._thread = server, thread
     return pki
+
+
+def _serve(folder: Path, port: int) -> None:
+    from werkzeug.serving import make_server
+
+    app, _pki = _build(folder, port)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
+    (folder / "ready").touch()
+    server.serve_forever()
 
 
 def _quiet_handler():
@@ -267,3 +311,7 @@ def signing_settings(pki: TestPKI, label: str = "signer-rsa") -> dict:
         "SIGNING_TSA_URL": pki.tsa_url,
         "SIGNING_TRUST_ROOTS": [str(pki.root_pem)],
     }
+
+
+if __name__ == "__main__":  # start(own_process=True): python -m institute.signing.testpki DIR PORT
+    _serve(Path(sys.argv[1]), int(sys.argv[2]))
