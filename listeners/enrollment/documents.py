@@ -38,14 +38,15 @@ def _signatory(order: Order, institute: Institute | None) -> dict[str, str]:
     return {"name": order.head_name, "title_kk": titles["kk"], "title_ru": titles["ru"]}
 
 
-def _render(template: str, context: dict) -> bytes:
+def _render(template: str, context: dict, stamp: str) -> bytes:
     # The documents carry their own languages; dates are formatted dd.mm.yyyy in the template.
     with translation.override("kk"):
-        return html_to_pdf(render_to_string(template, context))
+        return html_to_pdf(render_to_string(template, context), stamp=stamp)
 
 
-def render_admission_order_pdf(order: Order) -> bytes:
-    """The admission order of the head (§15): who is admitted to which intake."""
+def render_admission_order_pdf(order: Order, *, stamp: str = "") -> bytes:
+    """The admission order of the head (§15): who is admitted to which intake; `stamp` the
+    electronic-signature stamp it is signed under (institute.signing)."""
     institute = Institute.current()
     admitted = (
         Enrollment.objects.filter(admission_order=order)
@@ -60,11 +61,12 @@ def render_admission_order_pdf(order: Order) -> bytes:
         "enrollments": list(admitted),
         "signatory": _signatory(order, institute),
     }
-    return _render("listeners/pdf/admission_order.html", context)
+    return _render("listeners/pdf/admission_order.html", context, stamp)
 
 
-def render_expulsion_reference_pdf(enrollment: Enrollment) -> bytes:
-    """The reference an expelled listener receives, stating the order and reason (§22)."""
+def render_expulsion_reference_pdf(enrollment: Enrollment, *, stamp: str = "") -> bytes:
+    """The reference an expelled listener receives, stating the order and reason (§22);
+    `stamp` as for the order."""
     if enrollment.state != EnrollmentState.EXPELLED or enrollment.expulsion_order is None:
         raise ValueError("Only an expelled enrollment has an expulsion reference.")
     institute = Institute.current()
@@ -80,4 +82,4 @@ def render_expulsion_reference_pdf(enrollment: Enrollment) -> bytes:
         "reason": enrollment.expulsion_reason or order.reason,
         "signatory": _signatory(order, institute),
     }
-    return _render("listeners/pdf/expulsion_reference.html", context)
+    return _render("listeners/pdf/expulsion_reference.html", context, stamp)

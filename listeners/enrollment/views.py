@@ -1,6 +1,8 @@
 """An intake's enrollments page and the changes made on it; the orders as PDF; the intake's lists
 as .xlsx."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from courses.models import Intake
 from institute.access import can_change, workspace_change, workspace_view
 from institute.forms import add_errors
+from institute.signing.pades import SigningFailed, pdf_signed
 from listeners.enrollment import services
 from listeners.enrollment.documents import (
     render_admission_order_pdf,
@@ -289,7 +292,12 @@ def order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         and admitted.exclude(pk__in=admitted.visible_to(request.user).values("pk")).exists()
     ):
         raise Http404
-    return pdf_response(render_admission_order_pdf(order), f"order-{order.year}-{order.pk}.pdf")
+    return _signed_pdf(
+        request,
+        lambda stamp: render_admission_order_pdf(order, stamp=stamp),
+        f"order-{order.year}-{order.pk}.pdf",
+        back=order.intake_id,
+    )
 
 
 @require_GET
@@ -305,9 +313,27 @@ def expulsion_reference_pdf(request: HttpRequest, intake_pk: int, pk: int) -> Ht
         pk=pk,
         state=S.EXPELLED,
     )
-    return pdf_response(
-        render_expulsion_reference_pdf(enrollment), f"reference-{enrollment.pk}.pdf"
+    return _signed_pdf(
+        request,
+        lambda stamp: render_expulsion_reference_pdf(enrollment, stamp=stamp),
+        f"reference-{enrollment.pk}.pdf",
+        back=intake.pk,
     )
+
+
+def _signed_pdf(
+    request: HttpRequest, render: Callable[[str], bytes], filename: str, *, back: int | None
+) -> HttpResponse:
+    """The order or reference as a PDF signed with the institute's key, as it is handed out
+    (institute.signing); when it cannot be signed now, the intake's page says why."""
+    try:
+        signed = pdf_signed(render)
+    except SigningFailed as error:
+        messages.error(request, " ".join(error.messages))
+        if back is None:
+            raise Http404 from error
+        return redirect("listeners:intake_enrollments", back)
+    return pdf_response(signed.data, filename)
 
 
 # --- exports (.xlsx) -------------------------------------------------------------------------
