@@ -18,6 +18,7 @@ from certificates.pages import PER_PAGE, documents_listed
 from courses.models import Intake
 from institute.access import administrator_only, institute_staff, is_administrator
 from institute.responses import PDF, file_response
+from institute.signing.pades import signing_state
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 
@@ -71,6 +72,7 @@ def intake_documents(request: HttpRequest, pk: int) -> HttpResponse:
         "missing": counts["missing"],
         "valid": counts["total"] - counts["missing"],
         "can_issue": is_administrator(request.user),
+        "signing": signing_state(),
     }
     return render(request, "certificates/intake_documents.html", context)
 

@@ -248,8 +248,35 @@ def institute_key() -> InstituteKey | None:
     return key
 
 
-def signing_configured() -> bool:
-    return bool(settings.SIGNING_KEY_FILE)
+# The administrators are warned this long before the signing certificate expires.
+EXPIRY_WARNING = datetime.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class SigningState:
+    """What the issuing pages tell the administrator about signing: no key (documents go
+    out unsigned), a key that cannot be used and why, or the signer and until when."""
+
+    configured: bool
+    signer_name: str = ""
+    not_after: datetime.datetime | None = None
+    problem: str = ""
+    expires_soon: bool = False
+
+
+def signing_state() -> SigningState:
+    if not settings.SIGNING_KEY_FILE:
+        return SigningState(configured=False)
+    try:
+        key = institute_key()
+    except SigningUnavailable as error:
+        return SigningState(configured=True, problem=str(error))
+    return SigningState(
+        configured=True,
+        signer_name=key.signer_name,
+        not_after=key.not_after,
+        expires_soon=key.not_after - timezone.now() < EXPIRY_WARNING,
+    )
 
 
 def signing_check_startup() -> None:

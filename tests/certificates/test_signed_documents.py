@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from pypdf import PdfReader
 
 from certificates.issuing.services import documents_issue_job, issue_job_start
@@ -190,3 +191,26 @@ def test_a_required_signature_without_a_usable_key_stops_the_start_up(settings, 
 
     use_signing_key(settings, test_pki)
     pades.signing_check_startup()
+
+
+def test_the_issuing_page_says_whether_documents_will_be_signed(
+    client, administrator, issuer, settings, test_pki
+):
+    settings.LANGUAGE_CODE = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(administrator)
+    intake = make_intake()
+    page = reverse("certificates:intake_documents", args=[intake.pk])
+
+    settings.SIGNING_KEY_FILE = ""
+    unsigned = " ".join(client.get(page).content.decode().split())
+    use_signing_key(settings, test_pki)
+    signed = " ".join(client.get(page).content.decode().split())
+    settings.SIGNING_KEY_PASSWORD = "wrong"
+    broken = " ".join(client.get(page).content.decode().split())
+
+    assert "documents are issued without an electronic signature" in unsigned
+    assert "Documents are signed with the electronic signature of" in signed
+    assert "Өңірлік біліктілікті арттыру институты" in signed
+    assert "Documents cannot be issued: the signing key cannot be used." in broken
+    assert "password is wrong" in broken
