@@ -23,7 +23,9 @@ from django.utils import translation
 from pypdf import PdfWriter
 
 from certificates.models import Document, DocumentStatus
+from certificates.rules import DOCUMENT_OPENING, TRAINING_COMPLETED
 from institute.pdf import html_to_pdf
+from listeners.rules import sex_of
 
 PDFA_VARIANT = "pdf/a-3b"
 
@@ -53,10 +55,22 @@ def _day(iso: str | None) -> str:
 
 def sheet_context(document: Document, *, qr_url: str) -> dict:
     """What one page prints: the snapshot with dates as dd.mm.yyyy, plus the number, the
-    marks, the verification address and the address of its QR image."""
+    marks, the verification address and the address of its QR image, the training in the
+    case the formula needs, and the sex the Russian text agrees with. A document issued
+    before the snapshot kept the sex has it read from the snapshot's IIN or patronymic."""
     snapshot = document.snapshot
+    sex = snapshot.get("sex")
+    if sex is None:
+        sex = sex_of(iin=snapshot.get("iin", ""), patronymic=snapshot.get("patronymic", ""))
+    completed = TRAINING_COMPLETED.get(snapshot.get("programme_kind"), {})
+    opening = DOCUMENT_OPENING[snapshot.get("kind") or document.kind]
     return {
         **snapshot,
+        "sex": sex,
+        "opening_kk": opening["kk"],
+        "opening_ru": opening["ru"],
+        "completed_kk": completed.get("kk", snapshot.get("training_kk", "")),
+        "completed_ru": completed.get("ru", snapshot.get("training_ru", "")),
         "number": document.number,
         "start_date": _day(snapshot.get("start_date")),
         "end_date": _day(snapshot.get("end_date")),

@@ -36,13 +36,55 @@ def number_key(number: str) -> str:
     return fold_lookalikes(number).translate(_NUMBER_FOLD)
 
 
-# §12: the document's name as printed on it, Kazakh first (§8), Russian second.
+# §12: the document's name as printed on it, Kazakh first (§8), Russian second. A куәлік
+# names what it certifies (the kind of training); a certificate and a diploma are named
+# by their kind alone.
 DOCUMENT_TITLE = {
     DocumentKind.CERTIFICATE: {"kk": "Сертификат", "ru": "Сертификат"},
     DocumentKind.KUALIK: {"kk": "Куәлік", "ru": "Удостоверение"},
     DocumentKind.DIPLOMA: {
         "kk": "Мемлекеттік үлгідегі диплом",
         "ru": "Диплом государственного образца",
+    },
+}
+KUALIK_TITLE = {
+    ProgrammeKind.UPGRADE: {
+        "kk": "Біліктілікті арттыру туралы куәлік",
+        "ru": "Удостоверение о повышении квалификации",
+    },
+    ProgrammeKind.RETRAINING: {
+        "kk": "Қайта даярлау туралы куәлік",
+        "ru": "Удостоверение о переподготовке",
+    },
+    ProgrammeKind.INTERNSHIP: {
+        "kk": "Кәсіби машықтандыру туралы куәлік",
+        "ru": "Удостоверение о стажировке",
+    },
+}
+
+
+def document_title(kind: str, programme_kind: str) -> dict[str, str]:
+    """The title printed on a document of `kind` earned on a programme of `programme_kind`:
+    a куәлік says what it certifies (§12 gives it for upgrades and retraining alike)."""
+    if kind == DocumentKind.KUALIK and programme_kind in KUALIK_TITLE:
+        return KUALIK_TITLE[programme_kind]
+    return DOCUMENT_TITLE[kind]
+
+
+# How the document's formula opens: the name follows on its own line, in the nominative,
+# as the subject of what follows, so it is never inflected.
+DOCUMENT_OPENING = {
+    DocumentKind.CERTIFICATE: {
+        "kk": "Осы сертификат",
+        "ru": "Настоящий сертификат свидетельствует о том, что",
+    },
+    DocumentKind.KUALIK: {
+        "kk": "Осы куәлік",
+        "ru": "Настоящее удостоверение свидетельствует о том, что",
+    },
+    DocumentKind.DIPLOMA: {
+        "kk": "Осы диплом",
+        "ru": "Настоящий диплом свидетельствует о том, что",
     },
 }
 
@@ -52,4 +94,16 @@ TRAINING_WORDING = {
     ProgrammeKind.INTERNSHIP: {"kk": "кәсіби машықтандыру", "ru": "стажировка"},
     ProgrammeKind.RETRAINING: {"kk": "қайта даярлау", "ru": "переподготовка"},
     ProgrammeKind.SECOND_DEGREE: {"kk": "екінші жоғары білім", "ru": "второе высшее образование"},
+}
+
+# The training in the case the document's formula needs it: Kazakh in the ablative
+# («… курсынан … өткені туралы берілді»), Russian in the accusative («прошёл …»).
+TRAINING_COMPLETED = {
+    ProgrammeKind.UPGRADE: {"kk": "біліктілікті арттыру курсынан", "ru": "повышение квалификации"},
+    ProgrammeKind.INTERNSHIP: {"kk": "кәсіби машықтандырудан", "ru": "стажировку"},
+    ProgrammeKind.RETRAINING: {"kk": "қайта даярлау курсынан", "ru": "переподготовку"},
+    ProgrammeKind.SECOND_DEGREE: {
+        "kk": "екінші жоғары білім беретін оқудан",
+        "ru": "обучение с получением второго высшего образования",
+    },
 }

@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 
 from certificates import documents
 from certificates.models import Document, DocumentSeries, DocumentStatus
-from certificates.rules import DOCUMENT_TITLE, TRAINING_WORDING, registration_number
+from certificates.rules import TRAINING_WORDING, document_title, registration_number
 from institute.models import AuditEntry, Institute, User
 from institute.rules import RuleViolation
 from institute.services import log_action
 from institute.signing.pades import pdf_signed
 from listeners.models import Enrollment
-from listeners.rules import EnrollmentState
+from listeners.rules import EnrollmentState, sex_of
 
 # Every document issued, duplicated or revoked, by number and user id only: never a name or
 # an IIN (the log leaves the database's protection). Told once the transaction commits.
@@ -107,12 +107,15 @@ def document_snapshot(
     listener, intake = enrollment.listener, enrollment.intake
     programme = intake.programme
     kind = programme.document_kind
+    title = document_title(kind, programme.kind)
     return {
         "full_name": listener.full_name,
         "last_name": listener.last_name,
         "first_name": listener.first_name,
         "patronymic": listener.patronymic,
         "iin": listener.iin or "",
+        # The grammatical gender of the Russian text («прошёл» / «прошла»); "" when unknown.
+        "sex": listener.sex or sex_of(iin=listener.iin or "", patronymic=listener.patronymic),
         "programme_code": programme.code,
         "programme_title_kk": programme.title_kk,
         "programme_title_ru": programme.title_ru,
@@ -120,8 +123,8 @@ def document_snapshot(
         "training_kk": TRAINING_WORDING[programme.kind]["kk"],
         "training_ru": TRAINING_WORDING[programme.kind]["ru"],
         "kind": kind,
-        "title_kk": DOCUMENT_TITLE[kind]["kk"],
-        "title_ru": DOCUMENT_TITLE[kind]["ru"],
+        "title_kk": title["kk"],
+        "title_ru": title["ru"],
         "hours": programme.hours,
         "intake_code": intake.code,
         "start_date": intake.start_date.isoformat(),

@@ -82,6 +82,34 @@ def parse_iin(value: str) -> IINFacts:
     return IINFacts(iin=value, birth_date=birth, sex=sex)
 
 
+# A patronymic's ending gives the sex when there is no IIN to read it from (a foreign
+# citizen, §16): Russian -вич/-ич and -вна/-ична, Kazakh -ұлы/-улы and -қызы/-кызы.
+PATRONYMIC_MALE_ENDINGS = ("ич", "ұлы", "улы", "uly", "ogly", "оглы")
+PATRONYMIC_FEMALE_ENDINGS = ("вна", "ична", "қызы", "кызы", "kyzy", "кизи", "qizi")
+
+
+def sex_of(*, iin: str = "", patronymic: str = "") -> str:
+    """The listener's sex as a document needs it for its grammar («прошёл» / «прошла»): from
+    the IIN's 7th digit when the IIN is valid, else from the patronymic's ending, else ""
+    (unknown; the document then words it without a gender)."""
+    try:
+        return parse_iin(iin).sex
+    except RuleViolation:
+        pass
+    ending = "".join((patronymic or "").split()).casefold()
+    if ending.endswith(PATRONYMIC_FEMALE_ENDINGS):
+        return Sex.FEMALE
+    if ending.endswith(PATRONYMIC_MALE_ENDINGS):
+        return Sex.MALE
+    return ""
+
+
+# --- admission and expulsion orders, §15, §22 ------------------------------------------------
+
+ADMISSION_CLAUSE = 15  # §15: listeners are admitted by order of the head
+EXPULSION_CLAUSE = 22  # §22: expelled by order of the head, with a reference stating why
+
+
 # --- the five-year rule, §10.1 -------------------------------------------------------
 
 UPGRADE_PERIOD_YEARS = 5  # §10.1: at least once every five years

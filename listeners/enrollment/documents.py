@@ -2,6 +2,9 @@
 
 Kazakh text first, Russian second (§8: documents in the state language first). The numbers,
 names and dates are taken as they stand on the records; all of it is escaped by the template.
+Each names the act and clause it is made under (institute.rules.REGULATION_CITED): the
+admission order §15, the expulsion reference §22. The pages' bottom margin (20 mm) stays
+empty for the electronic signature's stamp.
 """
 
 from django.template.loader import render_to_string
@@ -9,8 +12,15 @@ from django.utils import translation
 
 from institute.models import Institute
 from institute.pdf import html_to_pdf
+from institute.rules import REGULATION_CITED
 from listeners.models import Enrollment, Order
-from listeners.rules import EnrollmentState, ExpulsionGround
+from listeners.rules import (
+    ADMISSION_CLAUSE,
+    EXPULSION_CLAUSE,
+    EnrollmentState,
+    ExpulsionGround,
+    sex_of,
+)
 
 # §22 grounds as they are worded in each language of the document.
 GROUND_TEXT = {
@@ -60,6 +70,8 @@ def render_admission_order_pdf(order: Order, *, stamp: str = "") -> bytes:
         "programme": order.intake.programme if order.intake else None,
         "enrollments": list(admitted),
         "signatory": _signatory(order, institute),
+        "regulation": REGULATION_CITED,
+        "clause": ADMISSION_CLAUSE,
     }
     return _render("listeners/pdf/admission_order.html", context, stamp)
 
@@ -71,15 +83,20 @@ def render_expulsion_reference_pdf(enrollment: Enrollment, *, stamp: str = "") -
         raise ValueError("Only an expelled enrollment has an expulsion reference.")
     institute = Institute.current()
     order = enrollment.expulsion_order
+    listener = enrollment.listener
     context = {
         "institute": institute,
         "enrollment": enrollment,
-        "listener": enrollment.listener,
+        "listener": listener,
+        # The Russian agrees with the sex («обучался» / «обучалась»); unknown, it has none.
+        "sex": listener.sex or sex_of(iin=listener.iin or "", patronymic=listener.patronymic),
         "intake": enrollment.intake,
         "programme": enrollment.intake.programme,
         "order": order,
         "ground": GROUND_TEXT.get(order.ground, {"kk": order.ground, "ru": order.ground}),
         "reason": enrollment.expulsion_reason or order.reason,
         "signatory": _signatory(order, institute),
+        "regulation": REGULATION_CITED,
+        "clause": EXPULSION_CLAUSE,
     }
     return _render("listeners/pdf/expulsion_reference.html", context, stamp)

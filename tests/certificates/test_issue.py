@@ -17,7 +17,7 @@ from institute.rules import RuleViolation
 from listeners.models import Listener
 from listeners.rules import EnrollmentState
 from tests.certificates.conftest import make_completed
-from tests.conftest import make_enrollment, make_intake, make_listener, make_programme
+from tests.conftest import make_enrollment, make_iin, make_intake, make_listener, make_programme
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,11 @@ def test_a_completed_enrollment_gets_a_numbered_stored_and_logged_document(
         code="ЦС-2026-01",
     )
     enrollment = make_completed(
-        intake, last_name="Сұлтанова", first_name="Гүлназ", patronymic="Әділқызы"
+        intake,
+        last_name="Сұлтанова",
+        first_name="Гүлназ",
+        patronymic="Әділқызы",
+        iin=make_iin(datetime.date(1990, 5, 4), female=True),
     )
 
     document = document_issue(enrollment=enrollment, by=administrator, on=ON)
@@ -48,6 +52,7 @@ def test_a_completed_enrollment_gets_a_numbered_stored_and_logged_document(
         "first_name": "Гүлназ",
         "patronymic": "Әділқызы",
         "iin": enrollment.listener.iin,
+        "sex": "F",
         "programme_code": intake.programme.code,
         "programme_title_kk": "Цифрлық сауаттылық",
         "programme_title_ru": "Цифровая грамотность",

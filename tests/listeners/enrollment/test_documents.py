@@ -16,7 +16,7 @@ from listeners.enrollment.documents import (
 )
 from listeners.rules import EnrollmentState as S
 from listeners.rules import OrderKind
-from tests.conftest import make_bin, make_enrollment, make_listener, make_order
+from tests.conftest import make_bin, make_enrollment, make_iin, make_listener, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -72,11 +72,30 @@ def admitted_order(institute, intake, organisation):
 def test_the_admission_order_reads_kazakh_then_russian(admitted_order, intake):
     data = render_admission_order_pdf(admitted_order)
     kk, ru = (flat(t) for t in pages_text(data))
-    assert "БҰЙРЫҚ" in kk and "Қабылдау туралы" in kk and "№ 57" in kk and "01.03.2026" in kk
-    assert "ПРИКАЗ" in ru and "О зачислении" in ru and "№ 57" in ru
+    assert "БҰЙРЫҚ" in kk and "Тыңдаушыларды оқуға қабылдау туралы" in kk
+    assert "01.03.2026 Павлодар қ. № 57" in kk
+    assert (
+        "№ 1211 бұйрығымен бекітілген Білім беру ұйымдары қызметкерлерінің біліктілігін"
+        " арттыратын және оларды қайта даярлайтын оқу орындарының қызметін ұйымдастыру"
+        " тәртібі туралы ережелердің 15-тармағына сәйкес, тыңдаушылардың өтініштері негізінде"
+        " БҰЙЫРАМЫН: 1. Келесі тыңдаушылар"
+    ) in kk
+    assert "2. Осы бұйрықтың орындалуын бақылауды өзіме қалдырамын." in kk
+    assert "ПРИКАЗ" in ru and "О зачислении слушателей на обучение" in ru
+    assert "01.03.2026 г. Павлодар № 57" in ru
+    assert (
+        "В соответствии с п. 15 Правил о порядке организации деятельности учебных заведений"
+    ) in ru
+    assert (
+        "от 29 декабря 2000 года № 1211, на основании заявлений слушателей ПРИКАЗЫВАЮ:"
+        " 1. Зачислить на обучение по образовательной программе"
+    ) in ru
+    assert "2. Контроль за исполнением настоящего приказа оставляю за собой." in ru
     for text in (kk, ru):
-        assert "Әбілқасымова Үміт" in text and "Қасымов Нұрлан" in text and "Иванов Пётр" in text
-        assert intake.code in text and "Қ. Жұмабеков" in text
+        # The admitted in alphabetical order, numbered as the first point's sub-points.
+        assert "1.1. Иванов Пётр" in text and "1.2. Қасымов Нұрлан" in text
+        assert "1.3. Әбілқасымова Үміт" in text
+        assert intake.code in text and "Қ. Жұмабеков" in text and "§" not in text
     assert "№1 мектеп" in kk and "Школа №1" in ru
     assert "Директордың міндетін атқарушы" in kk and "Исполняющий обязанности директора" in ru
     assert any("DejaVu" in name for name in font_names(data))
@@ -101,7 +120,59 @@ def test_the_expulsion_reference_states_order_ground_and_reason(institute, intak
         assert "Сұлтанова Гүлназ" in text and "№ 88" in text and "06.03.2026" in text
         assert "Did not hand in the attestation work" in text
     assert "оқу жоспарын орындамағаны үшін" in kk and "за невыполнение учебного плана" in ru
+    assert "тәртібі туралы ережелердің 22-тармағына сәйкес берілді." in kk
+    assert "Справка выдана в соответствии с п. 22 Правил о порядке организации" in ru
+    assert "от 29 декабря 2000 года № 1211." in ru
+    assert "§" not in kk + ru and "(-ась)" not in ru and "(а)" not in ru
+    assert "приказом руководителя от 06.03.2026 № 88 за невыполнение учебного плана." in ru
     assert any("DejaVu" in name for name in font_names(data))
+
+
+@pytest.mark.parametrize(
+    ("fields", "studied", "expelled"),
+    [
+        ({"female": False}, "обучался", "и отчислен приказом"),
+        ({"female": True}, "обучалась", "и отчислена приказом"),
+        (
+            {"passport_number": "N7654321", "citizenship": "RU"},
+            "является лицом, с 02.03.2026 обучавшимся",
+            "и отчисленным приказом",
+        ),
+    ],
+    ids=["male", "female", "unknown"],
+)
+def test_the_reference_agrees_with_the_listeners_sex(
+    institute, intake, organisation, fields, studied, expelled
+):
+    if "female" in fields:
+        fields = {"iin": make_iin(female=fields["female"])}
+    else:
+        fields = {"iin": None, **fields}
+    # No fixed number: make_enrollment makes orders numbered from the shared serial.
+    order = make_order(OrderKind.EXPULSION, date=datetime.date(2026, 3, 6), intake=intake)
+    enrollment = make_enrollment(
+        make_listener(organisation, last_name="Ким", first_name="Саша", **fields),
+        intake,
+        state=S.EXPELLED,
+        expulsion_order=order,
+    )
+    ru = flat(pages_text(render_expulsion_reference_pdf(enrollment))[1])
+    assert studied in ru and expelled in ru
+    if "лицом" not in studied:
+        assert "лицом" not in ru
+    assert "обучался(" not in ru and "отчислен(" not in ru
+
+
+def test_the_bottom_margin_is_left_for_the_signature_stamp(admitted_order):
+    heights = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            heights.append((tm[5] * cm[3] + cm[5]) * 25.4 / 72)
+
+    for page in pypdf.PdfReader(io.BytesIO(render_admission_order_pdf(admitted_order))).pages:
+        page.extract_text(visitor_text=visit)
+    assert heights and min(heights) > 20
 
 
 def test_a_hostile_name_is_printed_as_text_and_nothing_is_fetched(
