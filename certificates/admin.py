@@ -7,8 +7,15 @@ issuing a new one, through the services; the number series only ever grow.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from certificates.models import Document, DocumentSeries, IssueJob
-from institute.admin import HIDDEN, ReadOnlyAdmin
+from certificates.models import (
+    BlankBatch,
+    BlankLayout,
+    BlankUse,
+    Document,
+    DocumentSeries,
+    IssueJob,
+)
+from institute.admin import HIDDEN, DistrictScoped, ReadOnlyAdmin
 from listeners.models import Listener
 
 
@@ -51,3 +58,32 @@ class IssueJobAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     list_select_related = ("intake", "created_by")
     date_hierarchy = "created_at"
+
+
+@admin.register(BlankBatch)
+class BlankBatchAdmin(ReadOnlyAdmin):
+    """Deliveries of diploma forms are recorded on the blank-forms page, which checks the
+    ranges; here they are read."""
+
+    district_lookup = None
+    list_display = ("series", "first_number", "last_number", "received_on", "delivery_note")
+    list_filter = ("series",)
+    date_hierarchy = "received_on"
+
+
+@admin.register(BlankUse)
+class BlankUseAdmin(ReadOnlyAdmin):
+    district_lookup = HIDDEN
+    list_display = ("series", "number", "state", "document", "at", "spoiled_at", "reason")
+    list_filter = ("state", "series")
+    search_fields = ("series", "document__number")
+
+
+@admin.register(BlankLayout)
+class BlankLayoutAdmin(DistrictScoped, admin.ModelAdmin):
+    """Where the variable text goes on the form: measured on a test print and corrected
+    here, by the administrators."""
+
+    district_lookup = None
+    list_display = ("name", "page_width_mm", "page_height_mm", "active")
+    list_filter = ("active",)
