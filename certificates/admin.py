@@ -4,6 +4,7 @@ A document is never edited or deleted: a mistake is corrected by revoking it and
 issuing a new one, through the services; the number series only ever grow.
 """
 
+from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
@@ -65,7 +66,7 @@ class BlankBatchAdmin(ReadOnlyAdmin):
     """Deliveries of diploma forms are recorded on the blank-forms page, which checks the
     ranges; here they are read."""
 
-    district_lookup = None
+    district_lookup = HIDDEN  # names who received them
     list_display = ("series", "first_number", "last_number", "received_on", "delivery_note")
     list_filter = ("series",)
     date_hierarchy = "received_on"
@@ -79,11 +80,30 @@ class BlankUseAdmin(ReadOnlyAdmin):
     search_fields = ("series", "document__number")
 
 
+class TypedJSONField(forms.JSONField):
+    """JSON typed by a person: the text is checked for control characters as every text
+    field checks it (institute.apps), before it is parsed, so the refusal names the
+    character rather than calling the JSON invalid."""
+
+    def to_python(self, value: object) -> object:
+        if isinstance(value, str):
+            self.run_validators(value)
+        return super().to_python(value)
+
+
+class BlankLayoutForm(forms.ModelForm):
+    class Meta:
+        model = BlankLayout
+        fields = ("name", "page_width_mm", "page_height_mm", "positions", "active")
+        field_classes = {"positions": TypedJSONField}
+
+
 @admin.register(BlankLayout)
 class BlankLayoutAdmin(DistrictScoped, admin.ModelAdmin):
     """Where the variable text goes on the form: measured on a test print and corrected
     here, by the administrators."""
 
     district_lookup = None
+    form = BlankLayoutForm
     list_display = ("name", "page_width_mm", "page_height_mm", "active")
     list_filter = ("active",)

@@ -7,14 +7,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from institute.forms import DayField
 
 
 class BatchForm(forms.Form):
     series = forms.CharField(label=_("Series"), max_length=10)
     first_number = forms.IntegerField(label=_("First number"), min_value=1)
     last_number = forms.IntegerField(label=_("Last number"), min_value=1)
-    received_on = forms.DateField(label=_("Received on"), widget=DATE_INPUT)
+    received_on = DayField(label=_("Received on"))
     delivery_note = forms.CharField(label=_("Delivery note or act"), max_length=100)
 
 
@@ -31,8 +31,8 @@ class SpoilForm(forms.Form):
 class PeriodForm(forms.Form):
     """The statement's period; by default the current year up to today."""
 
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    date_from = DayField(label=_("From"), required=False)
+    date_to = DayField(label=_("To"), required=False)
 
     def period(self) -> tuple[datetime.date, datetime.date]:
         today = timezone.localdate()
