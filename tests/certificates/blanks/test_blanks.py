@@ -421,3 +421,42 @@ def test_anyone_else_may_not_write_a_form_off(client, methodologist):
     data = {"series": SERIES, "number": 1, "reason": "Порван"}
     assert client.post(reverse("certificates:blank_spoil"), data).status_code == 403
     assert not BlankUse.objects.exists()
+
+
+def test_the_document_page_shows_the_form_and_the_reprint(
+    issuer, en, administrator, diploma_intake
+):
+    make_batch(1, 5)
+    diploma = issue_diploma(diploma_intake, administrator)
+    blank_spoil(series=SERIES, number=1, reason="Смазано", by=administrator)
+    en.force_login(administrator)
+
+    page = en.get(reverse("certificates:document_detail", args=[diploma.pk])).content.decode()
+
+    assert "Blank form</dt><dd>ЖБ-Б 2" in page
+    assert reverse("certificates:blank_print", args=[diploma.pk]) in page
+    assert "Moved to a new blank form" in page
+
+
+# --- at the same moment (PostgreSQL) -----------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_diplomas_never_share_a_form(issuer, administrator, diploma_intake):
+    from tests.certificates.test_concurrency import at_once
+
+    make_batch(1, 4)
+    enrollments = [make_completed(diploma_intake) for _ in range(6)]
+
+    results = at_once(
+        [lambda e=e: document_issue(enrollment=e, by=administrator, on=ON) for e in enrollments]
+    )
+
+    issued = [r for r in results if isinstance(r, Document)]
+    refused = [r for r in results if isinstance(r, RuleViolation)]
+    assert len(issued) == 4 and len(refused) == 2, results
+    assert all(error.code == "no_blank_forms" for error in refused)
+    assert sorted(BlankUse.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
+    assert DocumentSeries.objects.get(kind=DocumentKind.DIPLOMA).last_serial == 4
