@@ -460,3 +460,10 @@ def test_simultaneous_diplomas_never_share_a_form(issuer, administrator, diploma
     assert all(error.code == "no_blank_forms" for error in refused)
     assert sorted(BlankUse.objects.values_list("number", flat=True)) == [1, 2, 3, 4]
     assert DocumentSeries.objects.get(kind=DocumentKind.DIPLOMA).last_serial == 4
+
+
+@pytest.mark.parametrize(("who", "linked"), [("administrator", True), ("methodologist", False)])
+def test_the_register_leads_administrators_to_the_blank_forms(en, request, who, linked):
+    en.force_login(request.getfixturevalue(who))
+    page = en.get(reverse("certificates:register")).content.decode()
+    assert (reverse("certificates:blank_batches") in page) is linked
