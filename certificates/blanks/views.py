@@ -125,6 +125,7 @@ def blank_report(request: HttpRequest) -> HttpResponse:
 @require_GET
 @administrator_only
 def blank_report_export(request: HttpRequest) -> HttpResponse:
+    """The statement of the period shown, as .xlsx for the accounts department."""
     form = PeriodForm(request.GET or None)
     date_from, date_to = form.period()
     statement = report.blank_statement(date_from=date_from, date_to=date_to)
