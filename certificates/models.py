@@ -3,6 +3,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from certificates import rules
+from certificates.blanks import layouts as blank_layouts
 from courses.models import Intake
 from courses.rules import DocumentKind
 from institute.models import BackgroundJob
@@ -197,3 +199,170 @@ class IssueJob(BackgroundJob):
 
     def __str__(self) -> str:
         return f"{self.intake} · {self.get_status_display()}"
+
+
+# --- blank forms of the state-standard diploma (strict-reporting accounting) ----------------
+
+
+class BlankBatch(models.Model):
+    """A delivery of the ministry's pre-printed diploma forms: one series and a range of
+    numbers, received on a date against a delivery note or act. Strict reporting: every
+    number of the range is later accounted for as used, spoiled or still in the safe."""
+
+    series = models.CharField(_("series"), max_length=10)
+    first_number = models.PositiveIntegerField(_("first number"))
+    last_number = models.PositiveIntegerField(_("last number"))
+    received_on = models.DateField(_("received on"))
+    delivery_note = models.CharField(_("delivery note or act"), max_length=100)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("received by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("batch of blank forms")
+        verbose_name_plural = _("batches of blank forms")
+        ordering = ["received_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_number__lte=models.F("last_number")),
+                name="blank_batch_range_in_order",
+                violation_error_message=_("The first number must not exceed the last one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.first_number}–{self.last_number}"
+
+    @property
+    def size(self) -> int:
+        return self.last_number - self.first_number + 1
+
+    def clean(self) -> None:
+        """A number is printed on one form only: the range must be in order and must not
+        overlap another batch of the same series (a second delivery note for the same forms
+        is a mistake of entry, not a delivery)."""
+        if self.first_number is None or self.last_number is None:
+            return
+        if self.first_number > self.last_number:
+            raise ValidationError(
+                {"last_number": _("The first number must not exceed the last one.")}
+            )
+        overlapping = (
+            BlankBatch.objects.filter(
+                series=self.series,
+                first_number__lte=self.last_number,
+                last_number__gte=self.first_number,
+            )
+            .exclude(pk=self.pk)
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                _("These numbers overlap the batch %(batch)s already recorded.")
+                % {"batch": overlapping}
+            )
+
+
+class BlankUseState(models.TextChoices):
+    USED = "used", _("Used")
+    SPOILED = "spoiled", _("Spoiled")
+
+
+class BlankUse(models.Model):
+    """One form taken out of the safe: printed with a diploma (used) or written off with
+    the reason (spoiled). A number with no row is still in the safe, so the untouched forms
+    of a batch need no rows. A form spoiled in printing keeps its diploma beside it."""
+
+    batch = models.ForeignKey(
+        BlankBatch, verbose_name=_("batch"), on_delete=models.PROTECT, related_name="uses"
+    )
+    series = models.CharField(_("series"), max_length=10)
+    number = models.PositiveIntegerField(_("form number"))
+    # By registration number: the form is taken while the diploma is being issued, before
+    # its row exists; the constraint is checked when the issuing transaction commits.
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        to_field="number",
+        db_column="document_number",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="blank_uses",
+    )
+    state = models.CharField(_("state"), max_length=10, choices=BlankUseState.choices)
+    reason = models.TextField(_("reason for writing off"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # When the form left the safe (printed or written off): the period it is reported in.
+    at = models.DateTimeField(_("taken"))
+    spoiled_at = models.DateTimeField(_("written off"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("blank form used or spoiled")
+        verbose_name_plural = _("blank forms used or spoiled")
+        ordering = ["series", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["series", "number"], name="blank_form_taken_once"),
+            models.UniqueConstraint(
+                fields=["document"],
+                condition=Q(state="used"),
+                name="one_blank_form_per_document",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="used") | ~Q(reason=""),
+                name="spoiled_blank_form_has_reason",
+                violation_error_message=_("A spoiled form needs the reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} {self.number}"
+
+
+class BlankLayout(models.Model):
+    """Where the variable text goes on the ministry's form: the page size and, per field,
+    the offset from the top left corner in millimetres and the font size. Forms of a new
+    design get a new layout; the active one prints."""
+
+    name = models.CharField(_("name"), max_length=100)
+    page_width_mm = models.DecimalField(
+        _("page width, mm"), max_digits=5, decimal_places=1, default=210
+    )
+    page_height_mm = models.DecimalField(
+        _("page height, mm"), max_digits=5, decimal_places=1, default=297
+    )
+    positions = models.JSONField(
+        _("positions of the fields"),
+        default=blank_layouts.default_positions,
+        help_text=_('Per field: {"x": mm from the left, "y": mm from the top, "size": points}.'),
+    )
+    active = models.BooleanField(_("used for printing"), default=False)
+
+    class Meta:
+        verbose_name = _("blank form layout")
+        verbose_name_plural = _("blank form layouts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=Q(active=True), name="one_active_blank_layout"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if errors := blank_layouts.positions_errors(self.positions):
+            raise ValidationError({"positions": errors})

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from certificates import documents
+from certificates.blanks.services import blank_take
 from certificates.models import Document, DocumentSeries, DocumentStatus
 from certificates.rules import TRAINING_WORDING, document_title, registration_number
 from institute.models import AuditEntry, Institute, User
@@ -232,6 +233,7 @@ def _document_new(
         issued_at=_issued_at(on),
         **fields,
     )
+    blank_take(document=document, by=by)
     return _document_save(document, by=by)
 
 
@@ -311,6 +313,7 @@ def document_duplicate(*, document: Document, by: User | None) -> Document:
         issued_by=by if by is not None and by.is_authenticated else None,
         issued_at=timezone.now(),
     )
+    blank_take(document=duplicate, by=by)
     _document_save(duplicate, by=by)
     log_action(
         obj=duplicate, action="document.duplicated", by=by, number=number, original=original.number

@@ -13,11 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from certificates import services
+from certificates.blanks.services import blank_of
 from certificates.documents import render_document_pdf
 from certificates.forms import DuplicateForm, RegisterFilterForm, RevokeForm
 from certificates.models import Document, DocumentStatus, documents_due_summary
 from certificates.pages import PER_PAGE, certified, documents_listed
 from certificates.register import exports
+from courses.rules import DocumentKind
 from institute.access import administrator_only, institute_staff, is_administrator
 from institute.forms import add_errors
 from institute.models import AuditEntry
@@ -29,11 +31,14 @@ ACTIONS = {
     "document.duplicated": gettext_lazy("Duplicate issued"),
     "document.revoked": gettext_lazy("Revoked"),
     "document.printed": gettext_lazy("Printed or downloaded"),
+    "document.reprinted": gettext_lazy("Moved to a new blank form"),
 }
 DETAILS = {
     "number": gettext_lazy("number"),
     "original": gettext_lazy("original"),
     "reason": gettext_lazy("reason"),
+    "spoiled": gettext_lazy("spoiled form"),
+    "form": gettext_lazy("blank form"),
 }
 
 
@@ -115,6 +120,7 @@ def _detail(
         "duplicates": document.duplicates.order_by("issued_at"),
         "replaced_by": document.replaced_by.order_by("issued_at"),
         "trail": trail,
+        "blank": blank_of(document) if document.kind == DocumentKind.DIPLOMA else None,
         "can_issue": administrator,
         # A form sent back with its errors is shown even if the document is no longer valid.
         "revoke_form": revoke_form or (RevokeForm() if administrator and valid else None),

@@ -2,11 +2,14 @@
 temporary media folder, completed enrollments, a document, and its audit trail. The
 scene-setting helpers of the workspace pages stay in test_views, which other tests import."""
 
+import datetime
+
 import pytest
 from django.conf import settings
 
-from certificates.models import Document
-from institute.models import AuditEntry, Institute
+from certificates.blanks.services import blank_batch_record
+from certificates.models import BlankBatch, Document
+from institute.models import AuditEntry, Institute, User
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState
 from tests.certificates.test_views import completed, make_document
@@ -31,6 +34,25 @@ def issuer(db, settings, tmp_path) -> Institute:
     """The institute, with issued PDFs going to a temporary media folder."""
     settings.MEDIA_ROOT = tmp_path
     return make_issuing_institute()
+
+
+def make_batch(
+    first: int = 1,
+    last: int = 10,
+    *,
+    series: str = "ЖБ-Б",
+    received_on: datetime.date = datetime.date(2026, 1, 15),
+    by: User | None = None,
+) -> BlankBatch:
+    """A delivery of diploma forms, recorded as the administrator records one."""
+    return blank_batch_record(
+        series=series,
+        first_number=first,
+        last_number=last,
+        received_on=received_on,
+        delivery_note=f"Акт № {first}",
+        by=by,
+    )
 
 
 def make_completed(intake=None, **listener_fields) -> Enrollment:

@@ -16,7 +16,7 @@ from institute.models import AuditEntry, Institute
 from institute.rules import RuleViolation
 from listeners.models import Listener
 from listeners.rules import EnrollmentState
-from tests.certificates.conftest import make_completed
+from tests.certificates.conftest import make_batch, make_completed
 from tests.conftest import make_enrollment, make_iin, make_intake, make_listener, make_programme
 
 pytestmark = pytest.mark.django_db
@@ -102,6 +102,7 @@ def test_a_completed_enrollment_gets_a_numbered_stored_and_logged_document(
 def test_the_document_follows_the_programme_kind_and_hours(
     issuer, administrator, kind, hours, document_kind, number
 ):
+    make_batch()  # a diploma is printed on a form from the safe
     enrollment = make_completed(make_intake(make_programme(kind=kind, hours=hours)))
     document = document_issue(enrollment=enrollment, by=administrator, on=ON)
     assert (document.kind, document.number) == (document_kind, number)

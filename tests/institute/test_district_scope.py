@@ -271,6 +271,7 @@ NAMES_NO_ONE = {
     "courses.session",
     "courses.commission",
     "certificates.documentseries",
+    "certificates.blanklayout",  # where the fields go on the diploma form
 }
 
 
