@@ -43,6 +43,8 @@ urlpatterns = [
     path("work/", include("courses.urls")),
     path("documents/", include("certificates.urls")),
     path("me/", include("listeners.portal.urls")),
+    # did:web resolves the institute's identifier here (certificates.credentials).
+    path(".well-known/", include("certificates.credentials.well_known")),
 ]
 # Errors: pages of our own in the reader's language (templates/400.html, 403.html, 404.html,
 # 403_csrf.html); an unhandled error gives 500.html, or 503.html when the database is away.
