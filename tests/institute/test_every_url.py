@@ -243,6 +243,14 @@ TABLE: dict[str, tuple[dict, dict | None]] = {
     "certificates:verify_lookup": (PUBLIC, POST_PUBLIC),
     "certificates:verify_file": (PUBLIC, POST_PUBLIC),
     "certificates:verify": (PUBLIC, None),
+    # Digital credentials. The scene configures no signing key, so nothing can be signed:
+    # the DID document, the status lists and the listener's own download answer 404
+    # (tests/certificates/credentials checks them with a key).
+    "did_document": ({role: 404 for role in ROLES}, None),
+    "certificates:credential_status_list": ({role: 404 for role in ROLES}, None),
+    "certificates:credential_download": ({**MINE, "listener": 404}, None),
+    "certificates:credential_linkedin": ({**MINE, "listener": 302}, None),
+    "certificates:credential_verify": (PUBLIC, POST_PUBLIC),
     "portal:home": (ME, None),
     "portal:courses": (ME, None),
     "portal:feedback": (MINE, POST_MINE),
@@ -286,6 +294,9 @@ KWARGS: dict[tuple[str, str], str] = {
     ("certificates:issue_job_status", "job_pk"): "issue_job",
     ("certificates:blank_print", "pk"): "document",
     ("certificates:verify", "token"): "token",
+    ("certificates:credential_download", "pk"): "document",
+    ("certificates:credential_linkedin", "pk"): "document",
+    ("certificates:credential_status_list", "number"): "status_list",
     ("portal:feedback", "pk"): "completed",
     ("portal:appeal", "pk"): "admission_order",
     ("portal:document_pdf", "pk"): "document",
@@ -385,6 +396,7 @@ def scene(
         "admission_order": completed.admission_order_id,
         "document": document.pk,
         "token": document.token,
+        "status_list": 1,
         "session": session.pk,
         "import_job": import_job.pk,
         "export_job": export_job.pk,
