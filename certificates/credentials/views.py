@@ -43,8 +43,8 @@ def did_document(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def status_list(request: HttpRequest, number: int) -> HttpResponse:
-    """A signed Bitstring Status List, computed now from the register: never cached by a
-    verifier for long, since a revocation must show at once."""
+    """A signed Bitstring Status List, computed now from the register (one query). A
+    verifier may keep it five minutes: a revocation shows everywhere within that."""
     if number < 1:
         raise Http404
     token = services.status_list_sign(number=number, key=_key())
