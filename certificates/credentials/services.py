@@ -27,6 +27,7 @@ from certificates.credentials import jose
 from certificates.documents import verification_url
 from certificates.models import Document, DocumentStatus
 from certificates.pages import certified
+from institute.models import Institute
 from institute.signing.pades import InstituteKey, institute_key
 
 # The Bitstring Status List's minimum length (W3C Bitstring Status List v1.0, §6.1):
@@ -110,22 +111,18 @@ def encoded_list(bits: bytes) -> str:
     return "u" + jose.b64url(gzip.compress(bits, mtime=0))
 
 
-def decoded_list(encoded: str) -> bytes:
-    if not encoded.startswith("u"):
-        raise jose.Malformed("not multibase base64url")
-    try:
-        return gzip.decompress(jose.b64url_decode(encoded[1:]))
-    except (OSError, EOFError) as error:
-        raise jose.Malformed("not GZIP") from error
-
-
 def _iso(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _issuer(document: Document | None = None) -> dict:
+    """The institute as the credential's Profile: named as on the document when it was
+    issued, else as it is named now."""
     name = certified(document)["institute"] if document else ""
-    return {"id": issuer_did(), "type": ["Profile"], "name": name or _("The institute")}
+    if not name:
+        institute = Institute.current()
+        name = institute.name if institute else ""
+    return {"id": issuer_did(), "type": ["Profile"], "name": name}
 
 
 def document_credential(document: Document) -> dict:

@@ -17,6 +17,7 @@ from certificates.credentials import jose
 from certificates.credentials.services import STATUS_LIST_SIZE, status_place
 from certificates.models import Document, DocumentStatus
 from certificates.services import document_duplicate, document_revoke
+from institute.models import Institute
 from listeners.rules import EnrollmentState as S
 from tests.certificates.test_views import make_document
 from tests.conftest import make_enrollment, use_signing_key
@@ -164,6 +165,7 @@ def _status_bit(document: Document) -> bool:
     token = response.content.decode()
     _header, payload = jose.verify(token, key=_did_key())
     assert payload["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert payload["issuer"]["name"] == Institute.current().name
     subject = payload["credentialSubject"]
     assert subject["type"] == "BitstringStatusList"
     assert subject["statusPurpose"] == "revocation"
