@@ -26,6 +26,36 @@ from listeners.models import Enrollment, Listener, Order
 from listeners.rules import EnrollmentState, OrderKind
 
 
+def _completed_intake(
+    programme: Programme,
+    code: str,
+    listener_ids: list[int],
+    order: Order,
+    start: datetime.date,
+    end: datetime.date,
+) -> Intake:
+    """A new intake of the programme that every listener of `listener_ids` completed."""
+    intake = Intake.objects.create(
+        programme=programme,
+        code=code,
+        start_date=start,
+        end_date=end,
+        capacity=len(listener_ids),
+        state_order_seats=len(listener_ids),
+    )
+    Enrollment.objects.bulk_create(
+        Enrollment(
+            listener_id=pk,
+            intake=intake,
+            state=EnrollmentState.COMPLETED,
+            admission_order=order,
+            completed_on=end,
+        )
+        for pk in listener_ids
+    )
+    return intake
+
+
 @bench("documents")
 def documents(run: Bench, *, documents: int = 300) -> None:
     """Issue `documents` documents to a new intake of completed enrollments end to end
@@ -57,53 +87,20 @@ def documents(run: Bench, *, documents: int = 300) -> None:
             )
             start = REFERENCE_DATE - datetime.timedelta(days=20)
             end = REFERENCE_DATE - datetime.timedelta(days=9)
-            intake = Intake.objects.create(
-                programme=programme,
-                code="BENCH-DOCS-1",
-                start_date=start,
-                end_date=end,
-                capacity=documents,
-                state_order_seats=documents,
-            )
             order = Order.objects.create(
-                kind=OrderKind.ADMISSION,
-                number="BENCH-1",
-                date=start,
-                intake=intake,
-                head_name="Қ. Жұмабеков",
+                kind=OrderKind.ADMISSION, number="BENCH-1", date=start, head_name="Қ. Жұмабеков"
             )
-            Enrollment.objects.bulk_create(
-                Enrollment(
-                    listener=listener,
-                    intake=intake,
-                    state=EnrollmentState.COMPLETED,
-                    admission_order=order,
-                    completed_on=end,
-                )
-                for listener in Listener.objects.order_by("pk")[:documents]
+            listener_ids = list(
+                Listener.objects.order_by("pk").values_list("pk", flat=True)[:documents]
+            )
+            intake, signed_intake = (
+                _completed_intake(programme, code, listener_ids, order, start, end)
+                for code in ("BENCH-DOCS-1", "BENCH-DOCS-2")
             )
             by = User.objects.order_by("pk").first()
             with override_settings(SIGNING_KEY_FILE=""):
                 bulk = timed(lambda: documents_issue_missing(intake=intake, by=by))
             issued = bulk.result
-            signed_intake = Intake.objects.create(
-                programme=programme,
-                code="BENCH-DOCS-2",
-                start_date=start,
-                end_date=end,
-                capacity=documents,
-                state_order_seats=documents,
-            )
-            Enrollment.objects.bulk_create(
-                Enrollment(
-                    listener_id=enrollment.listener_id,
-                    intake=signed_intake,
-                    state=EnrollmentState.COMPLETED,
-                    admission_order=order,
-                    completed_on=end,
-                )
-                for enrollment in Enrollment.objects.filter(intake=intake)
-            )
             pki = testpki.start(own_process=True)
             try:
                 with override_settings(**testpki.signing_settings(pki)):

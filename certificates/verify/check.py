@@ -40,7 +40,8 @@ class FileCheck:
     signature: SignatureFacts | None = None
 
 
-def _documents() -> QuerySet[Document]:
+def documents_public() -> QuerySet[Document]:
+    """Documents with what the verification pages show of their standing."""
     return Document.objects.select_related("duplicate_of", "replaces", "enrollment__listener")
 
 
@@ -53,7 +54,7 @@ def file_check(data: bytes) -> FileCheck:
     except NotReadable as error:
         return FileCheck(Outcome(error.reason))
     signature = signatures[-1] if signatures else None
-    document = _documents().filter(pdf_sha256=hashlib.sha256(data).hexdigest()).first()
+    document = documents_public().filter(pdf_sha256=hashlib.sha256(data).hexdigest()).first()
     if document is not None and (signature is None or signature.unchanged):
         return FileCheck(Outcome.REGISTER, document, signature)
     if signature is None:

@@ -6,7 +6,6 @@ import math
 import time
 
 from django.core.cache import cache
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -17,7 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 from certificates.forms import FileCheckForm, VerifyForm
 from certificates.models import Document
 from certificates.pages import certified
-from certificates.verify.check import MAX_FILE_BYTES, FileCheck, Outcome, file_check
+from certificates.verify.check import (
+    MAX_FILE_BYTES,
+    FileCheck,
+    Outcome,
+    documents_public,
+    file_check,
+)
 from certificates.verify.uploads import MemoryOnlyUpload
 from institute.auth import client_address
 from institute.text import fold_lookalikes
@@ -59,16 +64,12 @@ def _standing(document: Document) -> dict:
     }
 
 
-def _public() -> QuerySet[Document]:
-    return Document.objects.select_related("duplicate_of", "replaces", "enrollment__listener")
-
-
 @require_GET
 def verify(request: HttpRequest, token: str) -> HttpResponse:
     """Anyone may check a document from its QR code. An unknown token is a 404
     that says the document is not in the register, with the look-up by number beside it.
     Not throttled: the token is 32 random characters, so there is nothing to guess at."""
-    document = _public().filter(token=token).first()
+    document = documents_public().filter(token=token).first()
     if document is None:
         context = {"not_in_register": True, **_lookup_form(request)}
         return render(request, "certificates/verify.html", context, status=404)
@@ -139,7 +140,7 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
     form = VerifyForm(request.POST)
     if not form.is_valid():
         return render(request, page, {"form": form}, status=400)
-    candidates = _public().filter(number_key=form.cleaned_data["number"])
+    candidates = documents_public().filter(number_key=form.cleaned_data["number"])
     surname = form.cleaned_data["surname"]
     document = next((d for d in candidates if _surname_matches(d, surname)), None)
     if document is None:

@@ -131,10 +131,6 @@ class InstituteKey:
     def not_after(self) -> datetime.datetime:
         return self.certificate.not_valid_after
 
-    @property
-    def not_before(self) -> datetime.datetime:
-        return self.certificate.not_valid_before
-
 
 @dataclass(frozen=True)
 class SignedPdf:

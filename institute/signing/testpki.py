@@ -205,7 +205,6 @@ class TestPKI:
     root_pem: Path
     p12: dict[str, Path] = field(default_factory=dict)
     _server: object = None
-    _thread: threading.Thread | None = None
     _process: subprocess.Popen | None = None
 
     def stop(self) -> None:
@@ -274,7 +273,7 @@ def start(folder: Path | None = None, *, own_process: bool = False) -> TestPKI:
     server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_quiet_handler())
     thread = threading.Thread(target=server.serve_forever, name="test-pki", daemon=True)
     thread.start()
-    pki._server, pki._thread = server, thread
+    pki._server = server
     return pki
 
 

@@ -101,10 +101,10 @@ def signature_facts(data: bytes) -> list[SignatureFacts]:
         return []
     roots = trust_roots()
     dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
-    settings = {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail"}
+    options = {"trust_roots": roots, "allow_fetching": False, "revocation_mode": "soft-fail"}
     facts = []
     for signature in embedded:
-        context = dss.as_validation_context(settings) if dss else ValidationContext(**settings)
+        context = dss.as_validation_context(options) if dss else ValidationContext(**options)
         try:
             status = outside_event_loop(validate_pdf_signature, signature, context)
         except (ValueError, KeyError, TypeError) as error:
