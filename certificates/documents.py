@@ -115,6 +115,13 @@ def render_document_pdf(document: Document, *, pdfa: bool = False, stamp: str = 
     )
 
 
+def render_html_pdf(html: str, images: dict[str, bytes], stamp: str = "") -> bytes:
+    """A document's PDF from its HTML and QR images (documents_html), as
+    render_document_pdf makes it: what a worker process renders (institute.signing.parallel)
+    without reading the database."""
+    return html_to_pdf(html, presubset_fonts=True, resources=images, stamp=stamp)
+
+
 def render_documents_print_pdf(documents: Sequence[Document]) -> bytes:
     """The documents' stored PDFs joined in one file for the printer, one per page, in the
     order given: exactly what was issued and hashed, not a new rendering of it.

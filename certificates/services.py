@@ -28,7 +28,8 @@ from certificates.rules import TRAINING_WORDING, document_title, registration_nu
 from institute.models import AuditEntry, Institute, User
 from institute.rules import RuleViolation
 from institute.services import log_action
-from institute.signing.pades import pdf_signed
+from institute.signing.pades import SignedPdf, pdf_signed
+from institute.signing.parallel import RenderPool
 from listeners.models import Enrollment
 from listeners.rules import EnrollmentState, sex_of
 
@@ -188,13 +189,17 @@ def _issuing(service: Callable[P, R]) -> Callable[P, R]:
     return issuing
 
 
-def _document_save(document: Document, *, by: User | None) -> Document:
+def _document_save(
+    document: Document, *, by: User | None, signed: SignedPdf | None = None
+) -> Document:
     """Render the document's PDF, sign it with the institute's key (institute.signing),
     store the signed file with its SHA-256, save the document and log it. Runs in the issuing
     transaction (`_issuing`), after the number is allocated: a document that cannot be
     signed now (SigningFailed) rolls the whole issue back, number included. The renderer is
-    looked up on its module at each call, so a test can make it fail half way."""
-    signed = pdf_signed(lambda stamp: documents.render_document_pdf(document, stamp=stamp))
+    looked up on its module at each call, so a test can make it fail half way. `signed` is
+    the PDF when it was already rendered and signed (documents_issue_together)."""
+    if signed is None:
+        signed = pdf_signed(lambda stamp: documents.render_document_pdf(document, stamp=stamp))
     document.pdf_sha256 = signed.sha256
     document.signed_at = signed.signed_at
     document.signer_name = signed.signer_name
@@ -212,7 +217,7 @@ def _document_save(document: Document, *, by: User | None) -> Document:
     return document
 
 
-def _document_new(
+def _document_prepare(
     *,
     enrollment: Enrollment,
     kind: str,
@@ -221,6 +226,7 @@ def _document_new(
     by: User | None,
     **fields: object,
 ) -> Document:
+    """The new document, numbered and on its blank form, not yet rendered nor saved."""
     serial, number = document_number_allocate(kind=kind, year=on.year)
     document = Document(
         enrollment=enrollment,
@@ -234,15 +240,15 @@ def _document_new(
         **fields,
     )
     blank_take(document=document, by=by)
-    return _document_save(document, by=by)
+    return document
 
 
-def _issue_from_current_data(
+def _document_prepared_from_current_data(
     enrollment: Enrollment, *, by: User | None, on: datetime.date, **fields: object
 ) -> Document:
     institute = issuing_institute()
     snapshot = document_snapshot(enrollment, institute=institute, on=on)
-    return _document_new(
+    return _document_prepare(
         enrollment=enrollment,
         kind=snapshot["kind"],
         on=on,
@@ -250,6 +256,13 @@ def _issue_from_current_data(
         by=by,
         **fields,
     )
+
+
+def _issue_from_current_data(
+    enrollment: Enrollment, *, by: User | None, on: datetime.date, **fields: object
+) -> Document:
+    document = _document_prepared_from_current_data(enrollment, by=by, on=on, **fields)
+    return _document_save(document, by=by)
 
 
 @_issuing
@@ -265,6 +278,37 @@ def document_issue(
     enrollment = _locked_enrollment(enrollment)
     _check_issuable(enrollment)
     return _issue_from_current_data(enrollment, by=by, on=on or timezone.localdate())
+
+
+@_issuing
+def documents_issue_together(
+    *, enrollments: Iterable[Enrollment], by: User | None, pool: RenderPool
+) -> list[Document]:
+    """Issue the documents of several enrollments in one transaction, as document_issue
+    does each, with their PDFs rendered and signed side by side in `pool`'s processes.
+    Enrollments that are no longer completed or already have a valid document are skipped.
+    All or nothing: when one document cannot be signed (SigningFailed), none is issued and
+    every number goes back to its series."""
+    on = timezone.localdate()
+    prepared = []
+    for enrollment in enrollments:
+        enrollment = _locked_enrollment(enrollment)
+        try:
+            _check_issuable(enrollment)
+        except RuleViolation as error:
+            if error.code not in ("already_issued", "not_completed"):
+                raise
+            continue
+        prepared.append(_document_prepared_from_current_data(enrollment, by=by, on=on))
+    renders = []
+    for document in prepared:
+        html, images = documents.documents_html([document])
+        renders.append(functools.partial(documents.render_html_pdf, html, images))
+    signed = pool.sign_all(renders)
+    return [
+        _document_save(document, by=by, signed=pdf)
+        for document, pdf in zip(prepared, signed, strict=True)
+    ]
 
 
 @_issuing

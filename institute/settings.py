@@ -56,6 +56,11 @@ SIGNING_TIMEOUT = env.float("SIGNING_TIMEOUT", default=10.0)
 SIGNING_LOCATION = env.str("SIGNING_LOCATION", default="")
 # An issuing job whose timestamps fail waits this long before it tries again.
 SIGNING_RETRY_SECONDS = env.int("SIGNING_RETRY_SECONDS", default=60)
+# Issuing a whole intake renders and signs its documents in this many worker processes at
+# once (institute.signing.parallel); unset: one more than the CPUs. 1 or 0: one at a time.
+ISSUE_PROCESSES = env.int("ISSUE_PROCESSES", default=None)
+# Intakes with fewer documents to issue than this are issued one by one in the process.
+ISSUE_PARALLEL_FROM = env.int("ISSUE_PARALLEL_FROM", default=24)
 
 INSTALLED_APPS = [
     # First: its ready() gives every form text field the refusal of control characters

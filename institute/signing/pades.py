@@ -404,6 +404,12 @@ def document_signer() -> DocumentSigner | None:
     return current
 
 
+def signer_forget() -> None:
+    """Drop this thread's signer, so the next document makes a new one (a forked process,
+    which must not share its parent's connections)."""
+    _local.signer = None
+
+
 def stamp_html(*, signer_name: str, signed_at: datetime.datetime) -> str:
     """The visible stamp printed on the page: who signed and when, in both languages."""
     return render_to_string(
