@@ -106,20 +106,17 @@ def render_document_pdf(document: Document, *, pdfa: bool = False, stamp: str = 
     """The document as issued, one A4 landscape page; `pdfa` gives a PDF/A-3b archival copy,
     `stamp` the electronic-signature stamp it is signed under (institute.signing)."""
     html, images = documents_html([document])
+    return render_html_pdf(html, images, stamp, pdf_variant=PDFA_VARIANT if pdfa else None)
+
+
+def render_html_pdf(
+    html: str, images: dict[str, bytes], stamp: str = "", *, pdf_variant: str | None = None
+) -> bytes:
+    """A document's PDF from its HTML and QR images (documents_html): what a worker process
+    renders (institute.signing.parallel) without reading the database."""
     return html_to_pdf(
-        html,
-        presubset_fonts=True,
-        pdf_variant=PDFA_VARIANT if pdfa else None,
-        resources=images,
-        stamp=stamp,
+        html, presubset_fonts=True, pdf_variant=pdf_variant, resources=images, stamp=stamp
     )
-
-
-def render_html_pdf(html: str, images: dict[str, bytes], stamp: str = "") -> bytes:
-    """A document's PDF from its HTML and QR images (documents_html), as
-    render_document_pdf makes it: what a worker process renders (institute.signing.parallel)
-    without reading the database."""
-    return html_to_pdf(html, presubset_fonts=True, resources=images, stamp=stamp)
 
 
 def render_documents_print_pdf(documents: Sequence[Document]) -> bytes:

@@ -86,6 +86,10 @@ def _locked_enrollment(enrollment: Enrollment) -> Enrollment:
     )
 
 
+# The refusals of _check_issuable that mean "nothing to issue here" to a run over an intake.
+NOTHING_TO_ISSUE = ("already_issued", "not_completed")
+
+
 def _check_issuable(enrollment: Enrollment) -> None:
     if enrollment.state != EnrollmentState.COMPLETED:
         raise RuleViolation(
@@ -296,7 +300,7 @@ def documents_issue_together(
         try:
             _check_issuable(enrollment)
         except RuleViolation as error:
-            if error.code not in ("already_issued", "not_completed"):
+            if error.code not in NOTHING_TO_ISSUE:
                 raise
             continue
         prepared.append(_document_prepared_from_current_data(enrollment, by=by, on=on))

@@ -12,7 +12,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from certificates.models import DocumentStatus, IssueJob, IssueJobStatus
-from certificates.services import document_issue, documents_issue_together, issuing_institute
+from certificates.services import (
+    NOTHING_TO_ISSUE,
+    document_issue,
+    documents_issue_together,
+    issuing_institute,
+)
 from courses.models import Intake
 from institute.jobs import JobClosed, JobRun, enqueue_on_commit, jobs_close_stale
 from institute.models import User
@@ -59,7 +64,7 @@ def documents_issue_missing(
             document_issue(enrollment=enrollment, by=by)
         except RuleViolation as error:
             # Issued by someone else meanwhile, or no longer completed: nothing to do.
-            if error.code not in ("already_issued", "not_completed"):
+            if error.code not in NOTHING_TO_ISSUE:
                 raise
         else:
             issued += 1

@@ -36,9 +36,9 @@ def _worker_start() -> None:
     pades.signer_forget()
 
 
-def _render_and_sign(render: Callable[[str], bytes], reason: str) -> tuple:
+def _render_and_sign(render: Callable[[str], bytes]) -> tuple:
     try:
-        return ("signed", pades.pdf_signed(render, reason=reason))
+        return ("signed", pades.pdf_signed(render))
     except pades.SigningFailed as error:
         # An exception with keyword-only arguments does not survive pickling: told as data.
         return ("failed", " ".join(error.messages), error.transient)
@@ -64,13 +64,11 @@ class RenderPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def sign_all(
-        self, renders: Sequence[Callable[[str], bytes]], *, reason: str = ""
-    ) -> list[pades.SignedPdf]:
+    def sign_all(self, renders: Sequence[Callable[[str], bytes]]) -> list[pades.SignedPdf]:
         """Each of `renders` (a picklable `render(stamp_html) -> PDF bytes`, as for
         pades.pdf_signed) rendered and signed, in order. SigningFailed when any could not
         be signed, once all have finished: the caller then saves none of them."""
-        futures = [self._executor.submit(_render_and_sign, render, reason) for render in renders]
+        futures = [self._executor.submit(_render_and_sign, render) for render in renders]
         results = [future.result() for future in futures]
         for result in results:
             if result[0] == "failed":
